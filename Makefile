@@ -49,7 +49,8 @@ setup: venv system-deps node rasa-venv embedding-model bot-train
 run: setup
 	$(PY) -m samenspraak.run
 
-test: setup
+# Rasa's own checks first (data validation, every test story), then the whole pytest suite.
+test: setup bot-validate bot-test
 	scripts/with-postgres.sh $(PY) -m pytest -q
 
 # Quick loop while developing: SQLite only, no set-up checks.

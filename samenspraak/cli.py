@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from samenspraak.accounts import AccountError, create_account
+from samenspraak.booklets.cli import booklet
 from samenspraak.config import get_settings
 from samenspraak.consultations import DefinitionError, load_all_consultations
 from samenspraak.contributions import purge_original_texts, sync_consultation
@@ -20,8 +21,9 @@ from samenspraak.importer import ImportFileError, import_responses, parse_mappin
 from samenspraak.store import CHANNELS, Consultation, Response, Theme, ThemeAssignment, get_store
 
 app = typer.Typer(help="Samenspraak: consultatie-assistent voor gemeenten.", no_args_is_help=True)
-console = Console()
-errors = Console(stderr=True)
+app.command("booklet")(booklet)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
@@ -191,6 +193,18 @@ def consultations() -> None:
         _fail(str(exc))
     for definition in definitions:
         console.print(f"{definition.slug}: {definition.title} — {', '.join(t.name for t in definition.themes)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="adres (standaard: SAMENSPRAAK_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="poort (standaard: SAMENSPRAAK_PORT)")] = None,
+) -> None:
+    """Serve the web application (residents, reporters, staff)."""
+    from samenspraak.web import serve as serve_web
+
+    get_store().migrate()
+    serve_web(host, port)
 
 
 def _progress() -> Progress:

@@ -81,25 +81,28 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def _decode(raw: bytes) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8"
+    """UTF-8 (with or without BOM) or UTF-16 by BOM; else Windows-1252, what Dutch Excel writes; else a guess."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(encoding), encoding
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        best = from_bytes(raw).best()
-        if best is None:
-            raise ImportFileError("de tekenset van het bestand is niet te herkennen (is het wel tekst?)") from None
-        return str(best), best.encoding
+        pass
+    if b"\x00" not in raw:
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    best = from_bytes(raw).best()
+    if best is None:
+        raise ImportFileError("de tekenset van het bestand is niet te herkennen (is het wel tekst?)")
+    return str(best), best.encoding
 
 
 def _read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], str]:
     text, encoding = _decode(raw)
-    sample = text[:20_000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:
@@ -111,6 +114,14 @@ def _read_csv(raw: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], s
             yield number, row
 
     return header, rows(), encoding
+
+
+def _delimiter(text: str) -> str:
+    """The separator the header line uses most; csv.Sniffer guesses wrong on files with huge cells."""
+    header = text.split("\n", 1)[0]
+    counts = {candidate: header.count(candidate) for candidate in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
