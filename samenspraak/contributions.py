@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -243,24 +244,23 @@ def save_contribution(
         session.flush()
         return response.id
 
-    def find_existing(session: Session) -> int | None:
-        if not idempotency_key:
-            return None
-        return session.scalar(select(Response.id).where(Response.idempotency_key == idempotency_key))
-
-    response_id, created = _write_once(store, insert, find_existing)
+    response_id, created = _write_once(store, insert, Response, idempotency_key)
     return SavedContribution(response_id, personal_code if created else None, duplicate=not created)
 
 
-def _write_once(store: Store, insert, find_existing, attempts: int = 3) -> tuple[int, bool]:  # noqa: ANN001
-    """Run `insert` in a transaction; on a unique-key race, return the row the other writer made.
+def _write_once(
+    store: Store, insert: Callable[[Session], int], model: type[Response | Interview], key: str | None, attempts: int = 3
+) -> tuple[int, bool]:
+    """Run `insert` in a transaction unless a row with this idempotency key exists; returns (id, created).
+
+    On a unique-key race the row the other writer made is returned.
 
     A race can also be on a row `insert` creates on the way (the consultation on first use): then the write is
     simply tried again, and it succeeds because that row now exists.
     """
     def attempt() -> tuple[int, bool]:
         with store.session() as session:
-            existing = find_existing(session)
+            existing = session.scalar(select(model.id).where(model.idempotency_key == key)) if key else None
             if existing is not None:
                 return existing, False
             return insert(session), True
@@ -390,9 +390,4 @@ def create_interview(
         session.flush()
         return interview.id
 
-    def find_existing(session: Session) -> int | None:
-        if not idempotency_key:
-            return None
-        return session.scalar(select(Interview.id).where(Interview.idempotency_key == idempotency_key))
-
-    return _write_once(store, insert, find_existing)
+    return _write_once(store, insert, Interview, idempotency_key)
