@@ -1,0 +1,27 @@
+"""Custom actions of the Rasa assistant, served by rasa-sdk from the main venv:
+
+    SANIC_HOST=127.0.0.1 python -m rasa_sdk --actions bot.actions -p 5055
+
+rasa-sdk imports every module of this package and registers its Action classes.
+"""
+
+import logging
+import os
+import threading
+
+WARM_UP_ENV = "SAMENSPRAAK_ACTIONS_WARM_UP"
+
+
+def _warm_up() -> None:
+    """Load the NLP pipeline now, so the first resident who confirms does not wait for it (~15 s)."""
+    try:
+        import nlp
+
+        nlp.analyse(["opwarmen"])
+    except Exception:  # the first save will report the real problem to the resident and the log
+        logging.getLogger(__name__).exception("Warming up the NLP pipeline failed")
+
+
+# Set by bot/services.py for the action server process only; tests and tools import this package cold.
+if os.environ.get(WARM_UP_ENV) == "1":
+    threading.Thread(target=_warm_up, name="nlp-warm-up", daemon=True).start()

@@ -1,0 +1,183 @@
+"""Start and stop the Rasa server and the action server as subprocesses, and wait until both answer.
+
+Used by `make bot-run`, by the web application's `make run` and by tests that need a live assistant:
+
+    with running_bot() as bot:
+        httpx.post(bot.rasa_url + "/webhooks/rest/webhook", json={"sender": "s1", "message": "hallo"})
+
+Both servers listen on 127.0.0.1 only; logs go to var/logs/. Rasa runs from the Rasa venv (Python 3.10),
+the actions from this venv (Python 3.11), talking over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.actions import WARM_UP_ENV
+from bot.tracker import TRACKER_URL_ENV, tracker_url
+from samenspraak.config import REPO_ROOT, get_settings
+
+BOT_DIR = REPO_ROOT / "bot"
+RASA_BIN = Path(os.environ.get("SAMENSPRAAK_RASA_BIN", REPO_ROOT / ".venv-rasa" / "bin" / "rasa"))
+MODEL_NAME = "samenspraak"
+# Measured: Rasa needs 54-72 s to load the model on 2 cores; leave room for a busy machine.
+DEFAULT_START_TIMEOUT = 240.0
+QUIET_ENV = {"SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
+
+
+class BotStartError(RuntimeError):
+    """A server did not start; the message says which one and where its log is."""
+
+
+def model_path() -> Path:
+    return get_settings().var_dir / "rasa" / "models" / f"{MODEL_NAME}.tar.gz"
+
+
+def log_dir() -> Path:
+    return get_settings().var_dir / "logs"
+
+
+def api_token() -> str:
+    """Token for Rasa's HTTP API, derived from the installation secret so nothing extra has to be kept."""
+    return hmac.new(get_settings().secret_key.encode(), b"rasa-api", hashlib.sha256).hexdigest()
+
+
+@dataclass
+class BotProcesses:
+    rasa_url: str
+    action_url: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the servers: SIGTERM first, SIGKILL for one that does not stop in time."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _server_env(action_port: int) -> dict[str, str]:
+    env = dict(os.environ, **QUIET_ENV)
+    env["SAMENSPRAAK_ACTION_PORT"] = str(action_port)
+    env[TRACKER_URL_ENV] = tracker_url()
+    # rasa_sdk reads its bind address from SANIC_HOST; the action server must not be reachable from outside.
+    env["SANIC_HOST"] = "127.0.0.1"
+    env[WARM_UP_ENV] = "1"
+    return env
+
+
+def _wait_until(url: str, process: subprocess.Popen, log: Path, name: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BotStartError(f"{name} stopte tijdens het starten (code {process.returncode}); zie {log}")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1.0)
+    raise BotStartError(f"{name} was na het wachten nog niet klaar; zie {log}")
+
+
+def start(model: Path | None = None, timeout: float = DEFAULT_START_TIMEOUT) -> BotProcesses:
+    """Start the action server and Rasa, and return once both answer their health checks."""
+    settings = get_settings()
+    model = model or model_path()
+    if not model.is_file():
+        raise BotStartError(f"Geen getraind model in {model}. Draai eerst: make bot-train")
+    if not RASA_BIN.is_file():
+        raise BotStartError(f"Rasa niet gevonden ({RASA_BIN}). Draai eerst: make rasa-venv")
+    rasa = urlsplit(settings.rasa_url)
+    if rasa.hostname not in {"127.0.0.1", "localhost"}:
+        raise BotStartError(f"SAMENSPRAAK_RASA_URL moet naar 127.0.0.1 wijzen om Rasa hier te starten, niet {rasa.hostname}")
+    action_port = settings.action_server_port
+    logs = log_dir()
+    logs.mkdir(parents=True, exist_ok=True)
+    env = _server_env(action_port)
+    bot = BotProcesses(rasa_url=settings.rasa_url.rstrip("/"), action_url=f"http://127.0.0.1:{action_port}")
+    deadline = time.monotonic() + timeout
+    try:
+        action_log = logs / "actions.log"
+        bot.logs.append(action_log)
+        with action_log.open("ab") as out:
+            bot.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "-p", str(action_port)],
+                    cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                )
+            )
+        rasa_log = logs / "rasa.log"
+        bot.logs.append(rasa_log)
+        with rasa_log.open("ab") as out:
+            bot.processes.append(
+                subprocess.Popen(
+                    [
+                        str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token(),
+                        "-i", "127.0.0.1", "-p", str(rasa.port or 5005),
+                        "--model", str(model),
+                        "--endpoints", str(BOT_DIR / "endpoints.yml"),
+                        "--credentials", str(BOT_DIR / "credentials.yml"),
+                    ],
+                    cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                )
+            )
+        _wait_until(f"{bot.action_url}/health", bot.processes[0], action_log, "De actieserver", deadline)
+        _wait_until(f"{bot.rasa_url}/status?token={api_token()}", bot.processes[1], rasa_log, "Rasa", deadline)
+    except BaseException:
+        bot.stop()
+        raise
+    return bot
+
+
+@contextmanager
+def running_bot(model: Path | None = None, timeout: float = DEFAULT_START_TIMEOUT) -> Iterator[BotProcesses]:
+    bot = start(model, timeout)
+    try:
+        yield bot
+    finally:
+        bot.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.services", description="Start de Rasa-assistent.")
+    parser.add_argument("command", choices=["run"], help="run: start Rasa en de actieserver tot Ctrl-C")
+    parser.parse_args(argv)
+    try:
+        bot = start()
+    except BotStartError as exc:
+        print(f"bot-run: {exc}", file=sys.stderr)
+        return 1
+    print(f"Rasa klaar op {bot.rasa_url}, actieserver op {bot.action_url}. Logs: {log_dir()}. Stoppen: Ctrl-C")
+    try:
+        while all(process.poll() is None for process in bot.processes):
+            time.sleep(1.0)
+        print("bot-run: een van de servers is gestopt; zie de logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        bot.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
