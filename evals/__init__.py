@@ -1,0 +1,1 @@
+"""Evaluations against labelled data (run from the repository root: python -m evals.<name>)."""

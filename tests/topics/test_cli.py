@@ -1,0 +1,42 @@
+"""`samenspraak themes fit | assign | show` through typer's test runner, on a temporary database."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.topics import corpus
+from tests.topics.conftest import CONSULTATION, add_responses
+from topics.cli import app
+
+runner = CliRunner()
+
+
+# The shared `store` fixture points DATABASE_URL (what the CLI uses) at the test's database.
+
+
+@pytest.mark.usefixtures("store")
+def test_fit_on_an_empty_consultation_fails_with_a_dutch_message():
+    result = runner.invoke(app, ["fit", "--consultation", CONSULTATION])
+    assert result.exit_code == 1
+    assert "nog geen reacties" in result.output
+
+
+@pytest.mark.usefixtures("store")
+def test_an_unknown_consultation_is_named():
+    result = runner.invoke(app, ["show", "--consultation", "bestaat-niet"])
+    assert result.exit_code == 1 and "onbekende consultatie" in result.output
+
+
+def test_fit_assign_and_show(warm_store):
+    store = warm_store
+    add_responses(store, corpus.responses())
+    fitted = runner.invoke(app, ["fit", "--consultation", CONSULTATION])
+    assert fitted.exit_code == 0, fitted.output
+    assert "Klaar" in fitted.output and "70 reacties ingedeeld" in fitted.output
+    assert "Geen nieuwe reacties" in runner.invoke(app, ["assign", "-c", CONSULTATION]).output
+    add_responses(store, [{"text": corpus.NEW_CYCLING[0], "channel": "web"}])
+    assert "1 nieuwe reacties geplaatst" in runner.invoke(app, ["assign", "-c", CONSULTATION]).output
+    shown = runner.invoke(app, ["show", "-c", CONSULTATION, "--quotes"])
+    assert shown.exit_code == 0
+    assert "Zoetermeer regiostad" in shown.output and "Reacties zonder inhoud (geteld, niet ingedeeld): 5" in shown.output

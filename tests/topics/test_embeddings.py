@@ -1,0 +1,53 @@
+"""The embedding cache: keyed by text hash and model, so a re-run never embeds a text twice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from samenspraak.store import EmbeddingCache
+from topics.embeddings import EmbeddingModelMissing, Embedder, cached_embeddings, stored_vectors
+
+
+class Counting:
+    """Wraps an embedder and counts the texts it was asked to embed."""
+
+    def __init__(self, embedder: Embedder, name: str | None = None):
+        self.embedder = embedder
+        self.name = name or embedder.name
+        self.texts: list[str] = []
+
+    def cache_name(self, prompt):
+        return Embedder.cache_name(self, prompt)
+
+    def encode(self, texts, prompt="query"):
+        self.texts += list(texts)
+        return self.embedder.encode(texts, prompt=prompt)
+
+
+def test_a_second_run_reads_the_cache(store, embedder):
+    counting = Counting(embedder)
+    texts = ["Meer groen in de wijk.", "Meer groen in de wijk.", "De bus is te laat."]
+    first = cached_embeddings(store, texts, counting)
+    assert counting.texts == ["Meer groen in de wijk.", "De bus is te laat."]  # duplicates embedded once
+    again = cached_embeddings(store, texts + ["Nieuw: een bankje."], counting)
+    assert counting.texts[2:] == ["Nieuw: een bankje."]
+    assert np.array_equal(again[:3], first)
+    with store.session() as session:
+        assert set(stored_vectors(session, embedder.name, texts)) == set(texts)
+
+
+def test_the_cache_is_per_model_and_prompt(store, embedder):
+    cached_embeddings(store, ["Een fietspad."], Counting(embedder))
+    other = Counting(embedder, name="een-ander-model")
+    cached_embeddings(store, ["Een fietspad."], other)
+    cached_embeddings(store, ["Een fietspad."], other, prompt="passage")
+    assert len(other.texts) == 2
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(EmbeddingCache)) == 3
+
+
+def test_a_missing_model_gives_a_clear_message(tmp_path):
+    with pytest.raises(EmbeddingModelMissing, match="kan niet geladen worden"):
+        Embedder(str(tmp_path / "bestaat-niet")).encode(["x"])
