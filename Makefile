@@ -50,8 +50,9 @@ run: setup
 	$(PY) -m samenspraak.run
 
 # Rasa's own checks first (data validation, every test story), then the whole pytest suite.
+# Strict: a skipped test fails the run, and the live Rasa tests are switched on.
 test: setup bot-validate bot-test
-	scripts/with-postgres.sh $(PY) -m pytest -q
+	SAMENSPRAAK_TEST_STRICT=1 SAMENSPRAAK_TEST_RASA=1 scripts/with-postgres.sh $(PY) -m pytest -q -rs
 
 # Quick loop while developing: SQLite only, no set-up checks.
 test-sqlite:

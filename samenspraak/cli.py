@@ -19,9 +19,11 @@ from samenspraak.contributions import purge_original_texts, sync_consultation
 from samenspraak.exporter import FORMATS, ExportError, export_responses, export_themes
 from samenspraak.importer import ImportFileError, import_responses, parse_mapping
 from samenspraak.store import CHANNELS, Consultation, Response, Theme, ThemeAssignment, get_store
+from topics.cli import app as themes_app
 
 app = typer.Typer(help="Samenspraak: consultatie-assistent voor gemeenten.", no_args_is_help=True)
 app.command("booklet")(booklet)
+app.add_typer(themes_app, name="themes", help="Thema's zoeken, nieuwe reacties indelen, thema's tonen.")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 

@@ -17,6 +17,9 @@ from samenspraak import config
 from samenspraak.store import Store, db
 
 POSTGRES_URL = os.environ.get("SAMENSPRAAK_TEST_POSTGRES_URL")
+# `make test` sets this: there every prerequisite is installed, so a skipped test means something is missing.
+STRICT = os.environ.get("SAMENSPRAAK_TEST_STRICT") == "1"
+_skipped: list[str] = []
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
@@ -61,3 +64,16 @@ def store(database_url: str) -> Iterator[Store]:
     store.migrate()
     yield store
     store.dispose()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if STRICT and _skipped and exitstatus == 0:
+        print(f"\nSAMENSPRAAK_TEST_STRICT: {len(_skipped)} test(s) skipped, which counts as a failure here:")
+        for nodeid in _skipped:
+            print(f"  {nodeid}")
+        session.exitstatus = 1

@@ -184,8 +184,9 @@ def test_concurrent_writers_in_several_processes_lose_nothing(store, database_ur
     assert shared == 1
 
 
-def test_sqlite_runs_in_wal_mode(store):
-    if not store.url.startswith("sqlite"):
-        pytest.skip("SQLite only")
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    store = get_store(f"sqlite:///{tmp_path / 'wal.db'}")
+    store.migrate()
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
