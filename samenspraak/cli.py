@@ -143,7 +143,10 @@ def _print_consultation_status(session, consultation: Consultation) -> None:  # 
     themes = Table("Thema", "Toegewezen (model/medewerker)", "Gekozen in chat")
     assigned = dict(
         session.execute(
-            select(ThemeAssignment.theme_id, func.count()).group_by(ThemeAssignment.theme_id)
+            select(ThemeAssignment.theme_id, func.count())
+            .join(Theme, ThemeAssignment.theme_id == Theme.id)
+            .where(Theme.consultation_id == consultation.id)
+            .group_by(ThemeAssignment.theme_id)
         ).all()
     )
     hinted = dict(counts(Response.theme_hint))

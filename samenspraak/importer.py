@@ -16,6 +16,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from samenspraak.consultations import DefinitionError, load_consultation
 from samenspraak.contributions import (
@@ -26,7 +27,7 @@ from samenspraak.contributions import (
     save_contribution,
     validated_age_group,
 )
-from samenspraak.store import CHANNELS, Store, get_store
+from samenspraak.store import CHANNELS, Response, Store, get_store
 
 FIELDS = ("text", "consultation", "channel", "created_at", "wijk", "age_group", "place", "interview_ref", "theme_hint")
 # Header names we recognise without a mapping (lower case); a mapping given by the user wins.
@@ -219,8 +220,14 @@ def import_responses(
         except (ContributionError, DefinitionError) as exc:
             report.errors.append(RowError(number, str(exc)))
 
-    analyses = analyse_texts([fields["text"] for _, fields, _ in prepared]) if prepared else []
-    for (number, fields, record), analysis in zip(prepared, analyses, strict=True):
+    # Rows stored by an earlier import of this file are duplicates: no need to redact and analyse them again.
+    stored = _stored_keys(store, [_row_key(record) for _, _, record in prepared])
+    new_rows = [row for row in prepared if _row_key(row[2]) not in stored]
+    report.duplicates += len(prepared) - len(new_rows)
+    if progress and stored:
+        progress(len(prepared) - len(new_rows))
+    analyses = analyse_texts([fields["text"] for _, fields, _ in new_rows]) if new_rows else []
+    for (number, fields, record), analysis in zip(new_rows, analyses, strict=True):
         try:
             interview_id = None
             if fields["channel"] == "straat" and record.get("interview_ref", "").strip():
@@ -249,6 +256,15 @@ def import_responses(
             progress(1)
     report.errors.sort(key=lambda error: error.row_number)
     return report
+
+
+def _stored_keys(store: Store, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    with store.session() as session:
+        for start in range(0, len(keys), 500):  # stay under SQL parameter limits
+            chunk = keys[start : start + 500]
+            found.update(session.scalars(select(Response.idempotency_key).where(Response.idempotency_key.in_(chunk))))
+    return found
 
 
 def _validated_row(record: dict[str, str], consultation: str, channel: str | None) -> dict:
