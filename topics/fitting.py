@@ -40,6 +40,8 @@ from topics.runs import RUN_ASSIGN, RUN_FIT, fail_run, finish_run, last_fit, sta
 # A new subtopic continues an old subtheme when they share at least this share of responses (Jaccard).
 MATCH_MIN_JACCARD = 0.3
 MAP_NEIGHBOURS = 5
+# Key phrases come from Dutch lemmas and stop words: answers in other languages are themed, not described.
+DESCRIBED_LANGUAGES = {None, "nl", "und"}
 SUMMARY_RESPONSES = 3
 
 
@@ -56,7 +58,7 @@ def _definition(slug: str):
 
 
 def _corpus(session: Session, consultation_id: int, *, unassigned_only: bool = False) -> list:
-    query = select(Response.id, Response.text_redacted, Response.lemmas).where(
+    query = select(Response.id, Response.text_redacted, Response.lemmas, Response.theme_hint, Response.language).where(
         Response.consultation_id == consultation_id, Response.excluded.is_(False), Response.is_non_answer.is_(False)
     )
     if unassigned_only:
@@ -90,8 +92,10 @@ def _staff_examples(session: Session, consultation_id: int) -> list[tuple[str, s
     )
 
 
-def _classifier(store: Store, definition, embedder: Embedder, settings: ModelSettings, staff: list[tuple[str, str]]) -> ThemeClassifier:
-    """Prototypes from the consultation file and other_anchors.yaml, plus what staff confirmed by hand."""
+def _classifier(store: Store, definition, embedder: Embedder, settings: ModelSettings, staff: list[tuple[str, str]],
+                corpus: np.ndarray) -> ThemeClassifier:
+    """Prototypes from the consultation file and other_anchors.yaml, moved towards the consultation's
+    responses (`corpus`), or a classifier trained on what staff confirmed by hand."""
     anchors = anchors_for(definition)
     texts = [[text for group in anchor.groups for text in group] for anchor in anchors]
     flat = cached_embeddings(store, [t for group in texts for t in group], embedder)
@@ -104,7 +108,7 @@ def _classifier(store: Store, definition, embedder: Embedder, settings: ModelSet
     if staff:
         examples = cached_embeddings(store, [text for text, _ in staff], embedder)
         classifier = classifier.learn(examples, [classifier.keys.index(key) for _, key in staff])
-    return classifier
+    return classifier.adapt(corpus)
 
 
 # ------------------------------------------------------------------------------------------------- fit
@@ -135,10 +139,13 @@ def fit(consultation: str, *, progress: Progress | None = None, store: Store | N
         report("Embeddings berekenen", 0, len(texts))
         embeddings = cached_embeddings(store, texts, embedder, progress=lambda done, total: report("Embeddings berekenen", done, total))
         report("Embeddings berekenen", len(texts), len(texts))
-        classifier = _classifier(store, definition, embedder, settings, staff)
+        classifier = _classifier(store, definition, embedder, settings, staff, embeddings)
         describer = Describer(lambda words: cached_embeddings(store, words, embedder), settings)
-        documents = [document_words(row.lemmas, row.text_redacted) for row in rows]
-        result = fit_model(embeddings, documents, classifier, describer, settings, report)
+        documents = [
+            document_words(row.lemmas, row.text_redacted) if row.language in DESCRIBED_LANGUAGES else "" for row in rows
+        ]
+        hints = [row.theme_hint for row in rows]
+        result = fit_model(embeddings, documents, texts, classifier, describer, settings, report, hints)
         report("Opslaan", 0, 1)
         with store.session() as session:
             subthemes = _write_fit(session, consultation_id, ids, texts, embeddings, result, classifier.keys)
@@ -306,6 +313,7 @@ def assign_new(consultation: str, *, store: Store | None = None) -> int:
     with store.session() as session:
         consultation_id = consultation_by_slug(session, consultation).id
         rows = _corpus(session, consultation_id, unassigned_only=True)
+        everything = [row.text_redacted for row in _corpus(session, consultation_id)] if rows else []
         previous = last_fit(session, consultation_id)
         previous_model = previous.model_name if previous else None
         fitted_map = dict(previous.metrics.get("map", {})) if previous else {}
@@ -321,8 +329,10 @@ def assign_new(consultation: str, *, store: Store | None = None) -> int:
     try:
         ids = [row.id for row in rows]
         embeddings = cached_embeddings(store, [row.text_redacted for row in rows], embedder)
-        classifier = _classifier(store, definition, embedder, settings, staff)
-        prediction = classifier.predict(embeddings)
+        # The same corpus the fit adapted to, plus the new responses (their vectors are cached by now).
+        corpus = cached_embeddings(store, everything, embedder)
+        classifier = _classifier(store, definition, embedder, settings, staff, corpus)
+        prediction = classifier.predict(embeddings, [row.theme_hint for row in rows])
         coordinates = _place_on_map(store, embedder, fitted_map, embeddings)
         with store.session() as session:
             themes = {t.key: t for t in session.scalars(select(Theme).where(Theme.consultation_id == consultation_id))}

@@ -4,21 +4,27 @@
    embedding of its name, explanation, question, synonyms, seed phrases and actions; 'overig' is a class
    with one prototype per kind of off-topic answer (other_anchors.yaml). A response gets the closest class,
    a second theme when it is nearly as close (multi-label), and a confidence (softmax of the similarities).
+   With enough responses, each vision theme's prototype then moves towards the responses it attracts
+   (one soft k-means step), so it speaks the residents' words as well as the vision's. The theme
+   a resident picked in the chat (`theme_hint`) is a bounded prior on top.
    Once staff have confirmed enough responses, a logistic regression on anchors + confirmed responses
    replaces the prototypes (measured in evals/: zero-shot tops out well below what a few dozen
    confirmed answers per theme give).
 2. Subthemes (from `small_data` responses on): BERTopic-style UMAP (fixed random_state) + HDBSCAN within
    each top-level theme, so emergent subthemes nest under the vision; small data skips this (no outlier blob).
 3. Description: BERTopic in manual mode (our labels, no re-clustering) for Dutch c-TF-IDF on the nlp lemmas
-   (1-2-grams, Dutch stop words, min_df by corpus size) with KeyBERTInspired + MMR representations.
+   (1-2-grams, Dutch stop words, min_df by corpus size) with KeyBERTInspired + MMR representations; each
+   lemma phrase is shown as the words residents wrote most often for it ("gezinn" -> "gezinnen").
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,7 +47,8 @@ Progress = Callable[[str, int, int], None]
 @dataclass(frozen=True)
 class ModelSettings:
     """temperature, second_ratio and min_confidence were tuned on the first half of the resident-style set
-    (`python -m evals.topics_eval --tune`); logistic_c by its k-fold staff-review simulation."""
+    (`python -m evals.topics_eval --tune`); logistic_c by its k-fold staff-review simulation; adaptation on
+    the same dev half (the grid's best; its neighbours 0.5 and ratio 0.6/0.8 score within 0.02)."""
 
     seed: int = 42
     # Below this many responses: similarity to the vision only, no clustering (BERTopic issue #1018).
@@ -49,9 +56,14 @@ class ModelSettings:
     # Softmax temperature on cosine similarities (e5 similarities lie close together).
     temperature: float = 0.01
     # A second theme when its probability is at least this share of the first one's.
-    second_ratio: float = 0.6
+    second_ratio: float = 0.7
     # Below this confidence a response is not forced into a theme: it goes to 'overig' as an outlier.
     min_confidence: float = 0.2
+    # Weight of the vision's own prototype when it moves towards the responses it attracts (1 = no move).
+    adaptation: float = 0.3
+    # The theme a resident picked counts this many times as likely; a clearly different answer still wins
+    # (at temperature 0.01, a factor 3 equals a cosine lead of about 0.011).
+    hint_prior: float = 3.0
     # Staff-confirmed responses needed before a trained classifier replaces the prototypes.
     min_staff_examples: int = 30
     logistic_c: float = 30.0
@@ -149,6 +161,24 @@ class ThemeClassifier:
         trained.mode = "trained"
         return trained
 
+    def adapt(self, vectors: np.ndarray) -> ThemeClassifier:
+        """Each vision theme's prototype moved towards the mean of the responses, weighted by how likely
+        they belong to it. Not for 'overig' (it has no single centre) and not below `small_data` responses
+        (too few to say what a theme sounds like); a trained classifier has no prototypes to move."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if self.model is not None or len(vectors) < self.settings.small_data or self.settings.adaptation >= 1:
+            return self
+        proba = self.probabilities(vectors)
+        adapted = copy.copy(self)
+        adapted.prototypes = list(self.prototypes)
+        for index, weights in enumerate(proba.T):
+            if index == self.other or weights.sum() <= 0:
+                continue
+            centre = _normalise((weights[:, None] * vectors).sum(axis=0) / weights.sum())
+            share = self.settings.adaptation
+            adapted.prototypes[index] = _normalise(share * self.prototypes[index] + (1 - share) * centre)
+        return adapted
+
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         vectors = np.asarray(vectors, dtype=np.float32)
         if self.model is not None:
@@ -160,8 +190,9 @@ class ThemeClassifier:
         weights = np.exp(logits)
         return weights / weights.sum(axis=1, keepdims=True)
 
-    def predict(self, vectors: np.ndarray) -> Prediction:
-        proba = self.probabilities(vectors)
+    def predict(self, vectors: np.ndarray, hints: Sequence[str | None] | None = None) -> Prediction:
+        """`hints`: per response the theme key the resident picked (or None); see `with_hints`."""
+        proba = self.with_hints(self.probabilities(vectors), hints)
         labels, outlier = [], np.zeros(len(proba), dtype=bool)
         for row_index, row in enumerate(proba):
             order = np.argsort(-row, kind="stable")
@@ -180,6 +211,17 @@ class ThemeClassifier:
                 chosen.append((second, float(row[second])))
             labels.append(chosen)
         return Prediction(proba, labels, outlier)
+
+    def with_hints(self, proba: np.ndarray, hints: Sequence[str | None] | None) -> np.ndarray:
+        """Bayes with a prior: the hinted theme's probability times `hint_prior`, then normalised again."""
+        if not hints:
+            return proba
+        proba = proba.copy()
+        for row, hint in zip(proba, hints):
+            if hint in self.keys and hint != OTHER_KEY:
+                row[self.keys.index(hint)] *= self.settings.hint_prior
+                row /= row.sum()
+        return proba
 
 
 # ------------------------------------------------------------------------------------------- documents
@@ -212,6 +254,91 @@ def phrases(document: str) -> list[str]:
     content = [t for t in tokens if t not in stop and len(t) > 1]
     pairs = [f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a != b and a not in stop and b not in stop and len(a) > 1 and len(b) > 1]
     return content + pairs
+
+
+# Between the two words of a shown phrase: no punctuation, and at most two of these little words that keep
+# a noun phrase together ("plekken voor jongeren"); anything else ("Buytenwegh zodat ouderen") splits it.
+PHRASE_JOINERS = frozenset({"de", "het", "een", "van", "voor", "met", "in", "op", "aan", "bij", "naar", "uit", "over", "tot", "en"})
+PHRASE_GAP = 2
+PHRASE_BREAK = re.compile(r"[^\w\s-]")
+
+
+def _same_word(lemma: str, word: str) -> bool:
+    """Is `word` (lower case) an inflected form of `lemma`? Same start and mostly the same letters:
+    gezinn~gezinnen, boom~bomen, jong~jongeren, kappen~gekapt; irregular verbs (gaan~ging) are missed,
+    which only costs a phrase."""
+    if lemma == word:
+        return True
+    stems = (word, word[2:]) if word.startswith("ge") and len(word) > 4 else (word,)
+    return any(lemma[:2] == stem[:2] and SequenceMatcher(None, lemma, stem).ratio() >= 0.6 for stem in stems)
+
+
+def align_words(document: str, text: str) -> list[tuple[int, int] | None]:
+    """Per token of `document` (see `document_words`), the (start, end) of the word in `text` it came from.
+
+    Lemmas keep the order of the words, so each is matched to the next word of the text that has its form.
+    """
+    words = [(m.start(), m.end(), m.group().lower()) for m in WORD_PATTERN.finditer(text)]
+    spans: list[tuple[int, int] | None] = []
+    position = 0
+    for token in document.split():
+        found = next((k for k in range(position, len(words)) if _same_word(token, words[k][2])), None)
+        if found is None:
+            spans.append(None)
+            continue
+        spans.append(words[found][:2])
+        position = found + 1
+    return spans
+
+
+SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)$")
+
+
+def _as_written(text: str, start: int, end: int) -> str:
+    """The stretch as written, with a capital that only marks the start of a sentence made lower case."""
+    stretch = text[start:end]
+    if SENTENCE_START.search(text[:start]) and stretch[1:2].islower():
+        return stretch[:1].lower() + stretch[1:]
+    return stretch
+
+
+def _cut_off(text: str, end: int, next_start: int | None) -> bool:
+    """Does the stretch end in an inflected adjective whose noun comes right after ("veilige [fietspaden]")?"""
+    return next_start is not None and text[end - 1 : end] == "e" and not text[end:next_start].strip()
+
+
+def surface_forms(documents: Sequence[str], texts: Sequence[str]) -> dict[str, Counter]:
+    """For every unigram and adjacent pair of `phrases`, how often each stretch of real text stands for it."""
+    forms: dict[str, Counter] = {}
+    for document, text in zip(documents, texts):
+        tokens = document.split()
+        spans = align_words(document, text)
+        # Where the next content word starts, per token (None when it has no word or is the last).
+        following = [next((s[0] for s in spans[k + 1 :] if s is not None), None) for k in range(len(spans))]
+        for token, span, after in zip(tokens, spans, following):
+            if span is not None and not _cut_off(text, span[1], after):
+                forms.setdefault(token, Counter())[_as_written(text, *span)] += 1
+        for k in range(len(tokens) - 1):
+            first, last = spans[k], spans[k + 1]
+            if first is None or last is None or _cut_off(text, last[1], following[k + 1]):
+                continue
+            between = WORD_PATTERN.findall(text[first[1] : last[0]].lower())
+            if len(between) <= PHRASE_GAP and set(between) <= PHRASE_JOINERS and not PHRASE_BREAK.search(text[first[0] : last[1]]):
+                forms.setdefault(f"{tokens[k]} {tokens[k + 1]}", Counter())[_as_written(text, first[0], last[1])] += 1
+    return forms
+
+
+def readable(phrase: str, forms: dict[str, Counter]) -> str | None:
+    """The words residents wrote most often for a lemma phrase, in the case they wrote it most often, or
+    None when it never appears as such (then it is no phrase to show)."""
+    counts = forms.get(phrase)
+    if not counts:
+        return None
+    by_lower = Counter()
+    for form, count in counts.items():
+        by_lower[form.lower()] += count
+    best = by_lower.most_common(1)[0][0]
+    return max((form for form in counts if form.lower() == best), key=lambda form: counts[form])
 
 
 def min_df_for(n_documents: int) -> int:
@@ -247,16 +374,22 @@ class ModelResult:
 def fit_model(
     embeddings: np.ndarray,
     documents: Sequence[str],
+    texts: Sequence[str],
     classifier: ThemeClassifier,
     describer: Describer | None,
     settings: ModelSettings,
     progress: Progress | None = None,
+    hints: Sequence[str | None] | None = None,
 ) -> ModelResult:
-    """Classify, cluster (unless small data), describe. Deterministic for the same input and settings."""
+    """Classify, cluster (unless small data), describe. Deterministic for the same input and settings.
+
+    `documents` are the lemma texts of `document_words`, `texts` the redacted responses they came from,
+    `hints` the themes residents picked (or None each).
+    """
     step = progress or (lambda *_: None)
     n = len(embeddings)
     step("Indelen in thema's van de visie", 0, n)
-    prediction = classifier.predict(embeddings)
+    prediction = classifier.predict(embeddings, hints)
     primary = np.array([labels[0][0] for labels in prediction.labels], dtype=int)
     step("Indelen in thema's van de visie", n, n)
 
@@ -281,10 +414,10 @@ def fit_model(
     class_phrases: list[list[str]] = [[] for _ in classifier.keys]
     if describer is not None and n:
         step("Trefwoorden bepalen", 0, 2)
-        class_phrases = describer.key_phrases(documents, embeddings, primary, len(classifier.keys))
+        class_phrases = describer.key_phrases(documents, texts, embeddings, primary, len(classifier.keys))
         step("Trefwoorden bepalen", 1, 2)
         if subtopics:
-            phrases = describer.key_phrases(documents, embeddings, subtopic_of, len(subtopics))
+            phrases = describer.key_phrases(documents, texts, embeddings, subtopic_of, len(subtopics))
             for subtopic, words in zip(subtopics, phrases):
                 subtopic.key_phrases = words
         step("Trefwoorden bepalen", 2, 2)
@@ -362,8 +495,10 @@ class Describer:
         self.settings = settings
         self.backend = make_backend(embed)
 
-    def key_phrases(self, documents: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, n_labels: int) -> list[list[str]]:
-        """Key phrases per label 0..n_labels-1 (label -1 = not described)."""
+    def key_phrases(self, documents: Sequence[str], texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray,
+                    n_labels: int) -> list[list[str]]:
+        """Key phrases per label 0..n_labels-1 (label -1 = not described): counted on the lemmas of
+        `documents`, shown as the words of `texts` (the same responses) residents used for them."""
         from bertopic import BERTopic
         from bertopic.cluster import BaseCluster
         from bertopic.dimensionality import BaseDimensionalityReduction
@@ -394,8 +529,14 @@ class Describer:
             return result
         # BERTopic renumbers topics by size; map our labels to its ids through the documents.
         for label, topic in dict(zip(labels[keep].tolist(), topics)).items():
-            words = model.get_topic(topic) or []
-            result[label] = [w for w, score in words if w and score > 0][: self.settings.key_phrases]
+            members = [i for i in keep if labels[i] == label]
+            forms = surface_forms([documents[i] for i in members], [texts[i] for i in members])
+            shown: list[str] = []
+            for phrase, score in model.get_topic(topic) or []:
+                words = readable(phrase, forms) if score > 0 else None
+                if words and words not in shown:
+                    shown.append(words)
+            result[label] = shown[: self.settings.key_phrases]
         return result
 
 

@@ -45,6 +45,7 @@ def add_responses(store: Store, rows: list[dict]) -> list[int]:
             text=row["text"],
             wijk=row.get("wijk"),
             created_at=row.get("created_at"),
+            theme_key=row.get("theme_hint"),
             analysis={
                 "text_redacted": row["text"],
                 "language": "nl",

@@ -214,3 +214,25 @@ def test_the_overview_lists_vision_themes_then_overig(fitted):
     assert regio.count > 0 and regio.summary and regio.key_phrases
     straat = topics.theme_responses(regio.theme_id, channel="straat", store=store)
     assert straat and all(r.channel == "straat" for r in straat)
+
+
+def main_theme(store, response_id) -> str:
+    with store.session() as session:
+        return session.execute(
+            select(Theme.key).join(ThemeAssignment, ThemeAssignment.theme_id == Theme.id)
+            .where(ThemeAssignment.response_id == response_id).order_by(ThemeAssignment.confidence.desc())
+        ).scalars().first()
+
+
+def test_the_theme_a_resident_picked_is_a_prior_not_a_verdict(warm_store):
+    store = warm_store
+    vague = "Daar zou de gemeente meer aan moeten doen."  # no theme stands out (none reaches 0.25)
+    clear = "De bus naar Den Haag rijdt 's avonds veel te weinig."
+    ids = add_responses(store, [
+        {"text": vague, "channel": "chat", "theme_hint": "duurzame-stad"},
+        {"text": vague, "channel": "chat", "theme_hint": "regiostad"},
+        {"text": clear, "channel": "chat", "theme_hint": "duurzame-stad"},
+    ])
+    topics.fit(CONSULTATION, store=store)
+    assert [main_theme(store, i) for i in ids] == ["duurzame-stad", "regiostad", "regiostad"]
+    assert "duurzame-stad" not in keys_of(store, ids[2])

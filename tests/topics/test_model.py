@@ -14,6 +14,8 @@ from topics.model import (
     extractive_summary,
     min_df_for,
     phrases,
+    readable,
+    surface_forms,
 )
 
 
@@ -65,6 +67,55 @@ def test_confirmed_responses_train_a_classifier_only_when_there_are_enough():
     trained = base.learn(examples, [1] * 20 + [0] * 20)
     assert trained.mode == "trained" and base.mode == "prototypes"
     assert trained.predict(examples[:1]).probabilities.shape == (1, 3)
+
+
+def test_a_hint_decides_an_ambiguous_response():
+    between = unit(1, 1.05, 0, 0)[None]  # as close to groen as to wonen
+    for hint, expected in (("groen", 0), ("wonen", 1)):
+        [labels] = classifier().predict(between, [hint]).labels
+        assert labels[0][0] == expected
+
+
+def test_a_hint_does_not_override_a_clear_answer():
+    clearly_wonen = np.vstack([unit(1, 1.2, 0, 0), unit(1, 1.2, 0, 0)])  # cosine lead of 0.09 over groen
+    prediction = classifier().predict(clearly_wonen, ["groen", None])
+    assert [{c for c, _ in labels} for labels in prediction.labels] == [{1}, {1}]
+    assert prediction.labels[0][0][1] < prediction.labels[1][0][1]  # the hint does cost some confidence
+    assert classifier().predict(unit(0, 0, 1, 0)[None], ["wonen"]).labels[0][0][0] == 2  # off-topic stays overig
+
+
+def test_adapting_moves_theme_prototypes_towards_their_responses_only_with_enough_data():
+    # Residents talk about groen in words the anchors lack (the third axis); 'overig' owns that axis too.
+    responses = np.vstack([unit(1, 0, 0.9, 0)] * 6 + [unit(0, 1, 0, 0)] * 6)
+    probe = unit(0.8, 0, 1, 0)[None]
+    base = classifier(small_data=10, adaptation=0.3)
+    assert base.predict(probe).labels[0][0][0] == 2
+    adapted = base.adapt(responses)
+    assert adapted.predict(probe).labels[0][0][0] == 0
+    assert np.array_equal(adapted.prototypes[2], base.prototypes[2])  # 'overig' has no single centre to move
+    assert base.adapt(responses[:5]) is base  # below small_data: nothing to learn from
+    fixed = classifier(small_data=10, adaptation=1.0)
+    assert fixed.adapt(responses) is fixed
+
+
+def test_key_phrases_show_the_words_residents_wrote():
+    texts = ["De bomen worden gekapt.", "Te veel bomen gekapt", "Gezinnen met kinderen, bomen", "Plekken voor jongeren",
+             "In Buytenwegh zodat ouderen blijven", "Naar Den Haag", "Ik fiets naar Den Haag. Haag is ver"]
+    lemmas = [["boom", "kappen"], ["veel", "boom", "kappen"], ["gezinn", "kind", "boom"], ["plekk", "jong"],
+              ["buytenwegh", "oud", "blijven"], ["haag"], ["fietsen", "haag", "haag", "ver"]]
+    forms = surface_forms([document_words(l, t) for l, t in zip(lemmas, texts)], texts)
+    assert readable("boom", forms) == "bomen"
+    assert readable("gezinn", forms) == "gezinnen"  # the capital only marked the start of the response
+    assert readable("plekk jong", forms) == "plekken voor jongeren"
+    assert readable("haag", forms) == "Haag"  # a name keeps its capital
+    assert readable("boom kappen", forms) == "bomen gekapt"  # "worden" does not join a phrase
+    assert readable("kind boom", forms) is None  # a comma lies between
+    assert readable("buytenwegh oud", forms) is None  # so does a conjunction
+    assert readable("fiets", forms) is None
+    cut = ["Veilige fietspaden", "veilige fietspaden naar school"]
+    forms = surface_forms([document_words(["veilig", "fietspad"], cut[0]), "veilig fietspad school"], cut)
+    assert readable("veilig fietspad", forms) == "veilige fietspaden"
+    assert readable("veilig", forms) is None  # only ever an adjective cut off from its noun
 
 
 def test_central_and_diverse_starts_central_and_skips_near_duplicates():
