@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import time
@@ -51,9 +52,9 @@ def main() -> None:
     load_seconds = time.perf_counter() - started
     tokens = sum(len(doc) for doc in pipeline.tokenizer.pipe(texts))
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     results = nlp.analyse(texts)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
 
     started = time.perf_counter()
     pairs = nlp.near_duplicates([r.redacted for r in results])
@@ -63,7 +64,8 @@ def main() -> None:
     print(f"pipeline: {pipeline.meta.get('lang')}_{pipeline.meta.get('name')} {pipeline.pipe_names}")
     print(f"responses: {len(texts)}, tokens: {tokens}, with personal data redacted: {redacted}")
     print(f"load (spaCy pipeline + language models): {load_seconds:.1f} s")
-    print(f"analyse: {seconds:.1f} s = {len(texts) / seconds:.0f} responses/s, {tokens / seconds:.0f} tokens/s")
+    print(f"analyse: {seconds:.1f} s = {len(texts) / seconds:.0f} responses/s, {tokens / seconds:.0f} tokens/s "
+          f"({cpu_seconds:.1f} CPU s; load average {os.getloadavg()[0]:.1f}: a shared machine stretches the wall time)")
     print(f"near_duplicates: {duplicate_seconds:.1f} s, {len(pairs)} pairs")
     print(f"peak memory (max RSS): {peak_mib():.0f} MiB")
 

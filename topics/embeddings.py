@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from samenspraak.contributions import text_hash
@@ -29,6 +30,8 @@ BATCH_SIZE = 32
 CACHE_LOOKUP_CHUNK = 500
 
 Progress = Callable[[int, int], None]
+# INSERT .. ON CONFLICT DO NOTHING per supported store: a vector another process cached meanwhile is the same.
+_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class EmbeddingModelMissing(TopicsError):
@@ -128,16 +131,21 @@ def cached_embeddings(
     for text, key in zip(texts, hashes):
         if key not in found:
             missing.setdefault(key, text)
-    keys = list(missing)
+    # Texts of similar length in one batch need little padding (the model sorts only within one call).
+    keys = sorted(missing, key=lambda key: len(missing[key]))
     chunk = BATCH_SIZE * 8
     for start in range(0, len(keys), chunk):
         part = keys[start : start + chunk]
         vectors = embedder.encode([missing[key] for key in part], prompt=prompt)
         with store.session() as session:
-            for key, vector in zip(part, vectors):
-                session.merge(
-                    EmbeddingCache(text_hash=key, model_name=model_name, dimensions=vector.shape[0], vector=vector.tobytes())
-                )
+            insert = _INSERT[session.get_bind().dialect.name](EmbeddingCache).on_conflict_do_nothing()
+            session.execute(
+                insert,
+                [
+                    {"text_hash": key, "model_name": model_name, "dimensions": vector.shape[0], "vector": vector.tobytes()}
+                    for key, vector in zip(part, vectors)
+                ],
+            )
         found.update(zip(part, vectors))
         if progress:
             progress(sum(1 for key in hashes if key in found), len(texts))

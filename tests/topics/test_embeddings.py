@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from samenspraak.store import EmbeddingCache
+from topics import embeddings
 from topics.embeddings import EmbeddingModelMissing, Embedder, cached_embeddings, stored_vectors
 
 
@@ -30,7 +31,7 @@ def test_a_second_run_reads_the_cache(store, embedder):
     counting = Counting(embedder)
     texts = ["Meer groen in de wijk.", "Meer groen in de wijk.", "De bus is te laat."]
     first = cached_embeddings(store, texts, counting)
-    assert counting.texts == ["Meer groen in de wijk.", "De bus is te laat."]  # duplicates embedded once
+    assert sorted(counting.texts) == ["De bus is te laat.", "Meer groen in de wijk."]  # duplicates embedded once
     again = cached_embeddings(store, texts + ["Nieuw: een bankje."], counting)
     assert counting.texts[2:] == ["Nieuw: een bankje."]
     assert np.array_equal(again[:3], first)
@@ -46,6 +47,32 @@ def test_the_cache_is_per_model_and_prompt(store, embedder):
     assert len(other.texts) == 2
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(EmbeddingCache)) == 3
+
+
+def test_vectors_come_back_in_the_order_of_the_texts(store, embedder):
+    """Texts are embedded sorted by length (less padding); each vector must still belong to its own text."""
+    texts = [
+        "Een veel langere reactie over de bussen die 's avonds niet meer naar Oosterheem rijden, en dat is jammer.",
+        "Bankjes.",
+        "Meer speelplekken voor kinderen in Rokkeveen.",
+        "Bankjes.",
+        "Fiets.",
+    ]
+    vectors = cached_embeddings(store, texts, embedder)
+    for text, vector in zip(texts, vectors):
+        assert float(vector @ embedder.encode([text])[0]) > 0.9999
+
+
+def test_a_vector_cached_meanwhile_by_another_process_is_kept(store, embedder, monkeypatch):
+    """Two fits at once may both find a text missing; the second insert must not fail or overwrite."""
+    first = cached_embeddings(store, ["Een fietspad."], embedder)
+    monkeypatch.setattr(embeddings, "_lookup", lambda *_args: {})  # as if the row was written after the look-up
+    again = cached_embeddings(store, ["Een fietspad.", "Een bankje."], embedder)
+    assert np.allclose(again[0], first[0], atol=1e-5)
+    monkeypatch.undo()
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(EmbeddingCache)) == 2
+        assert np.array_equal(stored_vectors(session, embedder.name, ["Een fietspad."])["Een fietspad."], first[0])
 
 
 def test_a_missing_model_gives_a_clear_message(tmp_path):
