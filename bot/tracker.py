@@ -1,15 +1,18 @@
-"""Rasa's tracker store, seen from the main venv: forget conversations (privacy) and find the store's URL.
+"""Rasa's tracker store, seen from the main venv: forget, purge and export conversations (privacy).
 
 Rasa keeps every message of a conversation in its SQL tracker store (table `events`), including the text
-before redaction. When a resident deletes their contribution, the conversation must go too.
+before redaction. When a resident deletes their contribution, the conversation must go too; after the retention
+period every old event goes; a resident who asks what we hold gets their own transcript.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 import time
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import Engine, inspect, text
@@ -47,6 +50,53 @@ def forget_conversation(sender_id: str, url: str | None = None) -> int:
     with engine.begin() as connection:
         result = connection.execute(text(f"DELETE FROM {EVENTS_TABLE} WHERE sender_id = :sender"), {"sender": sender_id})
     return result.rowcount or 0
+
+
+def purge_events_before(cutoff: datetime, url: str | None = None) -> int:
+    """Retention: delete every event older than `cutoff`. Returns the number of events deleted.
+
+    Rasa starts a new session after an hour of silence (domain.yml), so cutting days-old events never
+    breaks a conversation in progress.
+    """
+    engine = _engine(url or tracker_url())
+    if not inspect(engine).has_table(EVENTS_TABLE):
+        return 0
+    with engine.begin() as connection:
+        result = connection.execute(
+            text(f"DELETE FROM {EVENTS_TABLE} WHERE timestamp < :cutoff"), {"cutoff": cutoff.timestamp()}
+        )
+    return result.rowcount or 0
+
+
+def transcript(sender_id: str, url: str | None = None) -> list[dict]:
+    """What the resident and the assistant said in one conversation, in order (for the resident's own export)."""
+    engine = _engine(url or tracker_url())
+    if not inspect(engine).has_table(EVENTS_TABLE):
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                f"SELECT type_name, timestamp, data FROM {EVENTS_TABLE} "
+                "WHERE sender_id = :sender AND type_name IN ('user', 'bot') ORDER BY id"
+            ),
+            {"sender": sender_id},
+        ).all()
+    lines = []
+    for type_name, timestamp, data in rows:
+        try:
+            event = json.loads(data or "{}")
+        except ValueError:  # an event in a form we do not know: leave it out rather than fail the export
+            continue
+        said = event.get("text") if isinstance(event, dict) else None
+        if said:
+            lines.append(
+                {
+                    "wie": "inwoner" if type_name == "user" else "assistent",
+                    "tijd": datetime.fromtimestamp(timestamp, timezone.utc).isoformat() if timestamp else None,
+                    "tekst": said,
+                }
+            )
+    return lines
 
 
 def _turn_saved(engine: Engine, sender_id: str, action_name: str, since: float) -> bool:

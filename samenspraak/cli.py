@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +12,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.tracker import purge_events_before
 from samenspraak.accounts import AccountError, create_account
 from samenspraak.booklets.cli import booklet
 from samenspraak.config import get_settings
 from samenspraak.consultations import DefinitionError, load_all_consultations
-from samenspraak.contributions import purge_original_texts, sync_consultation
+from samenspraak.contributions import export_for_code, normalised_code, purge_original_texts, sync_consultation
 from samenspraak.exporter import FORMATS, ExportError, export_responses, export_themes
 from samenspraak.importer import ImportFileError, import_responses, parse_mapping
 from samenspraak.store import CHANNELS, Consultation, Response, Theme, ThemeAssignment, get_store
@@ -181,12 +185,46 @@ def create_account_command(
 
 @app.command()
 def purge(days: Annotated[int | None, typer.Option(help="bewaartermijn in dagen (standaard uit de configuratie)")] = None) -> None:
-    """Forget original (unredacted) texts older than the retention period."""
+    """Forget original (unredacted) texts and chat conversations older than the retention period."""
     days = days if days is not None else get_settings().retention_days
     if days is None:
         _fail("geen bewaartermijn: geef --days of zet SAMENSPRAAK_RETENTION_DAYS")
+    if days < 1:
+        # Shorter would cut conversations that are still going on.
+        _fail("de bewaartermijn is minstens 1 dag")
     count = purge_original_texts(days)
     console.print(f"Originele tekst gewist bij {count} reacties ouder dan {days} dagen.")
+    try:
+        events = purge_events_before(datetime.now(timezone.utc) - timedelta(days=days))
+    except SQLAlchemyError as exc:
+        _fail(f"de gesprekken van de assistent konden niet worden gewist ({exc.__class__.__name__})")
+    console.print(f"{events} gebeurtenissen uit gesprekken met de assistent gewist.")
+
+
+@app.command("export-code")
+def export_code(
+    code: Annotated[str, typer.Argument(help="de persoonlijke code van de inwoner, bijvoorbeeld K7PQR-M3XWD")],
+    out: Annotated[Path | None, typer.Option(help="JSON-bestand (standaard: naar het scherm)")] = None,
+) -> None:
+    """Everything held about one personal code (responses, themes, consent, wijk, age group, chat) as JSON."""
+    normalised = normalised_code(code)
+    if normalised is None:
+        _fail("een persoonlijke code heeft 10 tekens, bijvoorbeeld K7PQR-M3XWD")
+    try:
+        held = export_for_code(normalised)
+    except SQLAlchemyError as exc:
+        _fail(f"de gegevens konden niet worden gelezen ({exc.__class__.__name__})")
+    if not held["bijdragen"]:
+        _fail(f"geen bijdrage gevonden bij code {normalised}")
+    content = json.dumps(held, ensure_ascii=False, indent=2)
+    if out is None:
+        print(content)
+        return
+    try:
+        out.write_text(content + "\n", encoding="utf-8")
+    except OSError as exc:
+        _fail(str(exc))
+    console.print(f"{len(held['bijdragen'])} bijdragen en {len(held['gesprekken'])} gesprekken geschreven naar {out}")
 
 
 @app.command()

@@ -44,13 +44,21 @@ def get_settings() -> Settings:
         database_url=database_url,
         consultation=os.environ.get("SAMENSPRAAK_CONSULTATION", "zoetermeer-2040"),
         keep_original_text=_bool(os.environ.get("SAMENSPRAAK_KEEP_ORIGINAL", "false")),
-        retention_days=int(retention) if retention else None,
+        retention_days=_retention_days(retention),
         rasa_url=os.environ.get("SAMENSPRAAK_RASA_URL", "http://127.0.0.1:5005"),
         action_server_port=int(os.environ.get("SAMENSPRAAK_ACTION_PORT", "5055")),
         web_host=os.environ.get("SAMENSPRAAK_HOST", "127.0.0.1"),
         web_port=int(os.environ.get("SAMENSPRAAK_PORT", "8000")),
         secret_key=os.environ.get("SAMENSPRAAK_SECRET_KEY") or _local_secret(var_dir),
     )
+
+
+def _retention_days(value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValueError(f"SAMENSPRAAK_RETENTION_DAYS moet een aantal dagen zijn (bijvoorbeeld 90), niet '{value}'")
+    return int(value)
 
 
 def _local_secret(var_dir: Path) -> str:

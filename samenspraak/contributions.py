@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from samenspraak.config import get_settings
 from samenspraak.consultations import ConsultationDefinition, load_consultation, load_places
@@ -36,6 +36,7 @@ OTHER_THEME_KEY = "overig"
 MAX_TEXT_LENGTH = 20_000
 # No 0/O, 1/I/L: the code is read aloud and typed over from a screen.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
 
 
 class ContributionError(ValueError):
@@ -49,8 +50,16 @@ class SavedContribution:
     duplicate: bool
 
 
+def normalised_code(code: str) -> str | None:
+    """A typed personal code in its printed form (K7PQR-M3XWD), or None when it cannot be one."""
+    cleaned = code.strip().upper().replace(" ", "").replace("-", "")
+    if len(cleaned) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in cleaned):
+        return None
+    return f"{cleaned[:5]}-{cleaned[5:]}"
+
+
 def new_personal_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     return f"{raw[:5]}-{raw[5:]}"
 
 
@@ -105,8 +114,14 @@ def sync_consultation(session: Session, definition: ConsultationDefinition) -> C
 def consultation_by_slug(session: Session, slug: str) -> Consultation:
     consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None:
-        # The definition file is the source of truth; a store that has not seen it yet learns it now.
-        consultation = sync_consultation(session, load_consultation(slug))
+        # The definition file is the source of truth; a store that has not seen it yet learns it now. Two
+        # requests may both try (e.g. a dashboard view and a chat save): the loser re-reads the winner's row.
+        definition = load_consultation(slug)
+        try:
+            with session.begin_nested():
+                consultation = sync_consultation(session, definition)
+        except IntegrityError:
+            consultation = session.scalars(select(Consultation).where(Consultation.slug == slug)).one()
     return consultation
 
 
@@ -303,10 +318,68 @@ def delete_by_code(code: str, store: Store | None = None) -> list[str]:
             return []
         ids = [row.id for row in rows]
         session.execute(delete(ThemeAssignment).where(ThemeAssignment.response_id.in_(ids)))
-        hashes = [text_hash(row.text_redacted) for row in rows]
-        session.execute(delete(EmbeddingCache).where(EmbeddingCache.text_hash.in_(hashes)))
+        texts = {row.text_redacted for row in rows}
+        # A vector is keyed by text only: keep it while someone else's response has the same text.
+        shared = set(
+            session.scalars(
+                select(Response.text_redacted).where(Response.text_redacted.in_(texts), Response.id.not_in(ids))
+            )
+        )
+        hashes = [text_hash(value) for value in texts - shared]
+        if hashes:
+            session.execute(delete(EmbeddingCache).where(EmbeddingCache.text_hash.in_(hashes)))
         session.execute(delete(Response).where(Response.id.in_(ids)))
     return sorted({row.chat_session_id for row in rows if row.chat_session_id})
+
+
+def export_for_code(code: str, store: Store | None = None) -> dict:
+    """Everything held about one personal code, for the resident (GDPR right of access).
+
+    The responses with their themes, consent, wijk and age group, and the chat transcripts Rasa still holds.
+    """
+    from bot.tracker import transcript  # bot/ owns the tracker store
+
+    store = store or get_store()
+    with store.session() as session:
+        responses = list(
+            session.scalars(
+                select(Response)
+                .where(Response.personal_code_hash == hash_personal_code(code))
+                .options(selectinload(Response.assignments).selectinload(ThemeAssignment.theme))
+                .order_by(Response.created_at, Response.id)
+            )
+        )
+        slugs = dict(session.execute(select(Consultation.id, Consultation.slug)).all())
+    contributions = [
+        {
+            "consultatie": slugs.get(response.consultation_id),
+            "kanaal": CHANNELS.get(response.channel, response.channel),
+            "datum": response.created_at.isoformat(),
+            "tekst": response.text_redacted,
+            "originele_tekst": response.text_original,
+            "gekozen_thema": response.theme_hint,
+            "themas": [
+                {
+                    "thema": assignment.theme.name,
+                    "ingedeeld_door": "medewerker" if assignment.source == "staff" else "computer",
+                    "zekerheid": assignment.confidence,
+                    "citaat_in_boekje": assignment.is_quote,
+                }
+                for assignment in response.assignments
+            ],
+            "wijk": response.wijk,
+            "leeftijdsgroep": response.age_group,
+            "toestemming": response.consent,
+            "telt_niet_mee": response.excluded,
+        }
+        for response in responses
+    ]
+    sessions = sorted({response.chat_session_id for response in responses if response.chat_session_id})
+    return {
+        "code": code,
+        "bijdragen": contributions,
+        "gesprekken": [messages for session_id in sessions if (messages := transcript(session_id))],
+    }
 
 
 def text_hash(text: str) -> str:

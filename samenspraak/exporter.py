@@ -1,7 +1,7 @@
 """Export responses and themes to CSV or XLSX. Only redacted text ever leaves the store this way.
 
-Cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) are prefixed with a quote so that
-`=HYPERLINK(...)` in a resident's text stays text in Excel (OWASP "CSV injection").
+Cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR, NUL) are prefixed with a quote so that
+`=HYPERLINK(...)` in a resident's text stays text in Excel (OWASP "CSV injection", ASVS 1.2.10).
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from samenspraak.store import CHANNELS, Consultation, Response, Store, Theme, ThemeAssignment, get_store
 
 FORMATS = ("csv", "xlsx")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 RESPONSE_COLUMNS = (
     "id",
     "consultatie",
@@ -43,6 +44,12 @@ def safe_cell(value: object) -> object:
     return value
 
 
+def xlsx_cell(value: object) -> object:
+    """safe_cell, without the control characters that XLSX cannot hold (openpyxl refuses the whole file)."""
+    value = safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _write(path: Path, fmt: str, header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str) -> int:
     if fmt not in FORMATS:
         raise ExportError(f"onbekend formaat '{fmt}' (kies uit: {', '.join(FORMATS)})")
@@ -61,7 +68,7 @@ def _write(path: Path, fmt: str, header: Sequence[str], rows: Iterable[Sequence[
     worksheet = workbook.create_sheet(sheet)
     worksheet.append(list(header))
     for row in rows:
-        worksheet.append([safe_cell(value) for value in row])
+        worksheet.append([xlsx_cell(value) for value in row])
         count += 1
     workbook.save(path)
     return count

@@ -220,14 +220,20 @@ def import_responses(
         except (ContributionError, DefinitionError) as exc:
             report.errors.append(RowError(number, str(exc)))
 
-    # Rows stored by an earlier import of this file are duplicates: no need to redact and analyse them again.
-    stored = _stored_keys(store, [_row_key(record) for _, _, record in prepared])
-    new_rows = [row for row in prepared if _row_key(row[2]) not in stored]
+    # Rows stored by an earlier import, or repeated within this file, are duplicates: no need to redact,
+    # analyse and look them up one by one (a file of one row pasted 100,000 times took minutes).
+    keys = [_row_key(record) for _, _, record in prepared]
+    seen = _stored_keys(store, keys)
+    new_rows = []
+    for row, key in zip(prepared, keys, strict=True):
+        if key not in seen:
+            seen.add(key)
+            new_rows.append((*row, key))
     report.duplicates += len(prepared) - len(new_rows)
-    if progress and stored:
+    if progress and len(new_rows) < len(prepared):
         progress(len(prepared) - len(new_rows))
-    analyses = analyse_texts([fields["text"] for _, fields, _ in new_rows]) if new_rows else []
-    for (number, fields, record), analysis in zip(new_rows, analyses, strict=True):
+    analyses = analyse_texts([fields["text"] for _, fields, _, _ in new_rows]) if new_rows else []
+    for (number, fields, record, key), analysis in zip(new_rows, analyses, strict=True):
         try:
             interview_id = None
             if fields["channel"] == "straat" and record.get("interview_ref", "").strip():
@@ -243,7 +249,7 @@ def import_responses(
                     store=store,
                 )
             saved = save_contribution(
-                **fields, interview_id=interview_id, idempotency_key=_row_key(record), analysis=analysis, store=store
+                **fields, interview_id=interview_id, idempotency_key=key, analysis=analysis, store=store
             )
         except ContributionError as exc:
             report.errors.append(RowError(number, str(exc)))
@@ -268,6 +274,8 @@ def _stored_keys(store: Store, keys: list[str]) -> set[str]:
 
 
 def _validated_row(record: dict[str, str], consultation: str, channel: str | None) -> dict:
+    if any("\x00" in value for value in record.values()):
+        raise ContributionError("de rij bevat een NUL-teken (is het bestand wel tekst?)")
     text = record.get("text", "").strip()
     if not text:
         raise ContributionError("lege reactietekst")

@@ -28,6 +28,23 @@ def fresh_analysis(text: str) -> dict:
     return {"text_redacted": text, "language": "nl", "lemmas": text.lower().split(), "key_phrases": [], "is_non_answer": False}
 
 
+def fail_response_inserts(store) -> None:
+    """Make the database refuse every new response, as a full disk or a broken server would."""
+    with store.engine.begin() as connection:
+        if store.url.startswith("sqlite"):
+            connection.exec_driver_sql(
+                "CREATE TRIGGER fail_insert BEFORE INSERT ON response BEGIN SELECT RAISE(ABORT, 'schijf vol'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE FUNCTION fail_insert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'schijf vol'; END $$ "
+                "LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER fail_insert BEFORE INSERT ON response FOR EACH ROW EXECUTE FUNCTION fail_insert()"
+            )
+
+
 def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     # Code that calls get_store() without arguments must reach this test's database.
     monkeypatch.setenv("DATABASE_URL", url)

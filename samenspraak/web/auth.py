@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -11,6 +11,12 @@ from samenspraak.web.security import STAFF_ROLES, current_account, login, logout
 from samenspraak.web.templating import flash, render
 
 router = APIRouter()
+
+FAILED_LOGINS_PER_ACCOUNT = "10 per 15 minutes"
+TOO_MANY_FAILURES = (
+    "Er is te vaak een verkeerd wachtwoord ingevuld voor deze gebruikersnaam. Wacht een kwartier en probeer het "
+    "dan opnieuw."
+)
 
 
 def _home_for(role: str) -> str:
@@ -39,9 +45,14 @@ async def login_submit(
     password: str = Form(""),
     volgende: str = Form(""),
 ) -> Response:
+    limiter, who = request.app.state.rate_limiter, username.strip().lower()
+    # Per address is not enough: guesses at one account can come from many addresses.
+    if not limiter.allows(FAILED_LOGINS_PER_ACCOUNT, "failed-login", who):
+        raise HTTPException(status_code=429, detail=TOO_MANY_FAILURES)
     # argon2 verification takes a moment: keep it off the event loop.
     account = await run_in_threadpool(authenticate, username, password, store=request.app.state.store)
     if account is None:
+        limiter.hit(FAILED_LOGINS_PER_ACCOUNT, "failed-login", who)
         return render(
             request,
             "login.html",

@@ -20,6 +20,7 @@ from samenspraak.store import CHANNELS, TopicRun
 from samenspraak.store.models import ROLES
 from samenspraak.web.audit import record
 from samenspraak.web.jobs import KINDS, RUN_STATUSES, JobError
+from samenspraak.web.params import PathId
 from samenspraak.web.security import CurrentAccount, require_staff
 from samenspraak.web.templating import flash, render
 
@@ -228,7 +229,7 @@ def accounts_create(
 
 @router.post("/accounts/{account_id}/actief")
 def accounts_set_active(
-    request: Request, account_id: int, active: bool = Form(...), account: CurrentAccount = Depends(require_staff)
+    request: Request, account_id: PathId, active: bool = Form(...), account: CurrentAccount = Depends(require_staff)
 ) -> Response:
     target = next((item for item in list_accounts(store=request.app.state.store) if item.id == account_id), None)
     if target is None or target.role not in _manageable_roles(account):

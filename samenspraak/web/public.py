@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,14 +10,13 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from samenspraak.consultations import load_consultation
-from samenspraak.contributions import CODE_ALPHABET, contributions_for_code, delete_by_code
+from samenspraak.contributions import contributions_for_code, delete_by_code, export_for_code, normalised_code
 from samenspraak.web.security import rate_limit
 from samenspraak.web.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-CODE_LENGTH = 10
 NOT_FOUND = "We vinden geen bijdrage bij deze code. Controleer de code, of uw bijdrage is al verwijderd."
 CODE_HELP = "Uw persoonlijke code heeft 10 tekens, bijvoorbeeld K7PQR-M3XWD. U kreeg hem aan het eind van het gesprek."
 
@@ -47,13 +47,6 @@ def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _normalised_code(code: str) -> str | None:
-    cleaned = code.strip().upper().replace(" ", "").replace("-", "")
-    if len(cleaned) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in cleaned):
-        return None
-    return f"{cleaned[:5]}-{cleaned[5:]}"
-
-
 def _code_page(request: Request, status_code: int = 200, **context) -> Response:
     return render(request, "my_contribution.html", {"code_help": CODE_HELP} | context, status_code=status_code)
 
@@ -63,14 +56,22 @@ def my_contribution_page(request: Request) -> Response:
     return _code_page(request)
 
 
-@router.post("/mijn-bijdrage", dependencies=[Depends(rate_limit("10/minute"))])
-def my_contribution_show(request: Request, code: str = Form("")) -> Response:
-    normalised = _normalised_code(code)
+def _look_up(request: Request, code: str) -> tuple[str, list, Response | None]:
+    """The normalised code and its contributions, or the page that explains why there are none."""
+    normalised = normalised_code(code)
     if normalised is None:
-        return _code_page(request, 400, code=code, error=CODE_HELP)
+        return code, [], _code_page(request, 400, code=code, error=CODE_HELP)
     contributions = contributions_for_code(normalised, store=request.app.state.store)
     if not contributions:
-        return _code_page(request, 404, code=code, error=NOT_FOUND)
+        return normalised, [], _code_page(request, 404, code=code, error=NOT_FOUND)
+    return normalised, contributions, None
+
+
+@router.post("/mijn-bijdrage", dependencies=[Depends(rate_limit("10/minute"))])
+def my_contribution_show(request: Request, code: str = Form("")) -> Response:
+    normalised, contributions, refusal = _look_up(request, code)
+    if refusal is not None:
+        return refusal
     return _code_page(request, code=normalised, contributions=contributions)
 
 
@@ -86,13 +87,9 @@ def forget_chat_conversations(session_ids: list[str]) -> None:
 
 @router.post("/mijn-bijdrage/verwijderen", dependencies=[Depends(rate_limit("10/minute"))])
 def my_contribution_delete(request: Request, code: str = Form("")) -> Response:
-    normalised = _normalised_code(code)
-    if normalised is None:
-        return _code_page(request, 400, code=code, error=CODE_HELP)
-    store = request.app.state.store
-    contributions = contributions_for_code(normalised, store=store)
-    if not contributions:
-        return _code_page(request, 404, code=code, error=NOT_FOUND)
+    normalised, contributions, refusal = _look_up(request, code)
+    if refusal is not None:
+        return refusal
     # Conversations first: if that fails, nothing is deleted yet and the resident can simply try again.
     try:
         forget_chat_conversations(sorted({c.chat_session_id for c in contributions if c.chat_session_id}))
@@ -100,5 +97,24 @@ def my_contribution_delete(request: Request, code: str = Form("")) -> Response:
         log.exception("Forgetting chat conversations failed")
         error = "Het lukt nu niet om uw bijdrage te verwijderen. Er is nog niets verwijderd. Probeer het later opnieuw."
         return _code_page(request, 503, code=normalised, contributions=contributions, error=error)
-    delete_by_code(normalised, store=store)
+    delete_by_code(normalised, store=request.app.state.store)
     return render(request, "deleted.html", {"count": len(contributions)})
+
+
+@router.post("/mijn-bijdrage/downloaden", dependencies=[Depends(rate_limit("10/minute"))])
+def my_contribution_download(request: Request, code: str = Form("")) -> Response:
+    """Everything we hold under this code, as a JSON file (the resident's right of access)."""
+    normalised, contributions, refusal = _look_up(request, code)
+    if refusal is not None:
+        return refusal
+    try:
+        held = export_for_code(normalised, store=request.app.state.store)
+    except Exception:  # the tracker store may be down; the resident must get an answer, not a stack trace
+        log.exception("Exporting a contribution failed")
+        error = "Het lukt nu niet om uw gegevens klaar te zetten. Probeer het later opnieuw."
+        return _code_page(request, 503, code=normalised, contributions=contributions, error=error)
+    return Response(
+        json.dumps(held, ensure_ascii=False, indent=2),
+        media_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="mijn-bijdrage-{normalised}.json"'},
+    )

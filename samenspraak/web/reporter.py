@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, Response
 
 from samenspraak.consultations import load_consultation, load_places
 from samenspraak.contributions import ContributionError, create_interview, save_contribution
+from samenspraak.web.params import StorableStr
 from samenspraak.web.security import CurrentAccount, csrf_token, require_reporter
 from samenspraak.web.templating import STATIC_DIR, render
 
@@ -26,17 +27,17 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class Statement(BaseModel):
-    text: str = Field(max_length=20_000)
-    theme: str | None = Field(default=None, max_length=100)
+    text: StorableStr = Field(max_length=20_000)
+    theme: StorableStr | None = Field(default=None, max_length=100)
 
 
 class InterviewEntry(BaseModel):
     # Made by the browser (crypto.randomUUID) when the reporter presses 'Opslaan'.
     id: str = Field(pattern=r"^[A-Za-z0-9-]{16,64}$")
-    place: str | None = Field(default=None, max_length=200)
+    place: StorableStr | None = Field(default=None, max_length=200)
     held_at: datetime | None = None
-    wijk: str | None = Field(default=None, max_length=100)
-    age_group: str | None = Field(default=None, max_length=20)
+    wijk: StorableStr | None = Field(default=None, max_length=100)
+    age_group: StorableStr | None = Field(default=None, max_length=20)
     statements: list[Statement] = Field(max_length=MAX_STATEMENTS)
 
 

@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import update
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +22,7 @@ from samenspraak.store import Account
 
 SESSION_COOKIE = "samenspraak_sessie"
 SESSION_MAX_AGE = 8 * 60 * 60  # one working day
+SESSION_VERSION = "session_version"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -85,10 +87,11 @@ def current_account(request: Request) -> CurrentAccount | None:
     if isinstance(account_id, int):
         with request.app.state.store.session() as session:
             row = session.get(Account, account_id)
-            if row is not None and row.active:
+            if row is not None and row.active and row.session_version == request.session.get(SESSION_VERSION):
                 account = CurrentAccount(row.id, row.username, row.display_name, row.role)
     if account is None and account_id is not None:
         request.session.pop("account_id", None)
+        request.session.pop(SESSION_VERSION, None)
     request.state.account = account
     return account
 
@@ -97,11 +100,21 @@ def login(request: Request, account: Account) -> None:
     """Start a fresh session (new CSRF token too), so a session id planted before login is worthless."""
     request.session.clear()
     request.session["account_id"] = account.id
+    request.session[SESSION_VERSION] = account.session_version
     request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
     request.state.account = CurrentAccount(account.id, account.username, account.display_name, account.role)
 
 
 def logout(request: Request) -> None:
+    """End the session everywhere: a copy of the cookie (another device, a stolen one) stops working too."""
+    account = current_account(request)
+    if account is not None:
+        with request.app.state.store.session() as session:
+            session.execute(
+                update(Account)
+                .where(Account.id == account.id)
+                .values(session_version=Account.session_version + 1)
+            )
     request.session.clear()
     request.state.account = None
 
@@ -124,7 +137,6 @@ def require_roles(*roles: str):
 
 require_reporter = require_roles(*REPORTER_ROLES)
 require_staff = require_roles(*STAFF_ROLES)
-require_admin = require_roles("admin")
 
 
 def csrf_token(request: Request) -> str:
@@ -136,21 +148,27 @@ def csrf_token(request: Request) -> str:
 
 
 async def verify_csrf(request: Request) -> None:
-    """Every unsafe request must echo the session's token, in a form field or the X-CSRF-Token header."""
+    """Every unsafe request must echo the session's token, in a form field or the X-CSRF-Token header.
+
+    Its form fields must also be storable: PostgreSQL refuses text with a NUL character.
+    """
     if request.method not in UNSAFE_METHODS:
         return
     expected = request.session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        value = (await request.form()).get(CSRF_FIELD)
+    form = None
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+    if sent is None and form is not None:
+        value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(expected, sent):
         raise HTTPException(
             status_code=403,
             detail="Deze pagina is verlopen of niet van ons afkomstig. Laad de pagina opnieuw en probeer het nog eens.",
         )
+    if form is not None and any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+        raise HTTPException(status_code=422, detail="Er staan tekens in het formulier die we niet kunnen opslaan.")
 
 
 class RateLimiter:
@@ -162,6 +180,10 @@ class RateLimiter:
 
     def hit(self, limit: str, *keys: str) -> bool:
         return not self.enabled or self._strategy.hit(parse(limit), *keys)
+
+    def allows(self, limit: str, *keys: str) -> bool:
+        """Whether one more hit would stay within the limit, without counting one."""
+        return not self.enabled or self._strategy.test(parse(limit), *keys)
 
 
 def rate_limit(limit: str):

@@ -23,6 +23,7 @@ from samenspraak.store import Response as ResponseRow
 from samenspraak.web import charts
 from samenspraak.web.audit import ACTION_LABELS
 from samenspraak.web.jobs import RUN_STATUSES
+from samenspraak.web.params import BoundedId, FormId, PageNumber, PathId
 from samenspraak.web.security import CurrentAccount, require_staff
 from samenspraak.web.templating import flash, local_time, render
 from topics.overview import NO_WIJK
@@ -208,7 +209,7 @@ def theme_list(request: Request) -> Response:
 
 
 @router.get("/themas/{theme_id}")
-def theme_detail(request: Request, theme_id: int, kanaal: str = "", wijk: str = "") -> Response:
+def theme_detail(request: Request, theme_id: PathId, kanaal: str = "", wijk: str = "") -> Response:
     summary, themes = find_theme(request, theme_id)
     responses = topics.theme_responses(theme_id, channel=kanaal or None, wijk=wijk or None, store=store_of(request))
     quotes = [
@@ -251,7 +252,7 @@ def _edit(request: Request, target: str, action: Callable[[], object], done: str
 
 @router.post("/themas/{theme_id}/naam")
 def rename(
-    request: Request, theme_id: int, name: str = Form(""), account: CurrentAccount = Depends(require_staff)
+    request: Request, theme_id: PathId, name: str = Form(""), account: CurrentAccount = Depends(require_staff)
 ) -> Response:
     return _edit(
         request,
@@ -263,7 +264,7 @@ def rename(
 
 @router.post("/themas/{theme_id}/samenvoegen")
 def merge(
-    request: Request, theme_id: int, target_id: int = Form(...), account: CurrentAccount = Depends(require_staff)
+    request: Request, theme_id: PathId, target_id: FormId, account: CurrentAccount = Depends(require_staff)
 ) -> Response:
     try:
         topics.merge_themes(theme_id, target_id, account_id=account.id, store=store_of(request))
@@ -277,9 +278,9 @@ def merge(
 @router.post("/themas/{theme_id}/splitsen")
 def split(
     request: Request,
-    theme_id: int,
+    theme_id: PathId,
     name: str = Form(""),
-    response_ids: list[int] = Form(default_factory=list),
+    response_ids: list[BoundedId] = Form(default_factory=list),
     account: CurrentAccount = Depends(require_staff),
 ) -> Response:
     try:
@@ -293,7 +294,7 @@ def split(
 
 @router.post("/themas/{theme_id}/beoordeeld")
 def reviewed(
-    request: Request, theme_id: int, reviewed: bool = Form(True), account: CurrentAccount = Depends(require_staff)
+    request: Request, theme_id: PathId, reviewed: bool = Form(True), account: CurrentAccount = Depends(require_staff)
 ) -> Response:
     return _edit(
         request,
@@ -307,7 +308,7 @@ def reviewed(
 
 @router.post("/themas/{theme_id}/vervolg")
 def follow_up(
-    request: Request, theme_id: int, text: str = Form(""), account: CurrentAccount = Depends(require_staff)
+    request: Request, theme_id: PathId, text: str = Form(""), account: CurrentAccount = Depends(require_staff)
 ) -> Response:
     return _edit(
         request,
@@ -325,7 +326,7 @@ class ThemePage:
     url: str
 
 
-def theme_page(theme_id: int = Form(...), kanaal: str = Form(""), wijk: str = Form("")) -> ThemePage:
+def theme_page(theme_id: FormId, kanaal: str = Form(""), wijk: str = Form("")) -> ThemePage:
     filters = urlencode({key: value for key, value in (("kanaal", kanaal), ("wijk", wijk)) if value})
     return ThemePage(theme_id, _theme_url(theme_id) + (f"?{filters}" if filters else ""))
 
@@ -333,8 +334,8 @@ def theme_page(theme_id: int = Form(...), kanaal: str = Form(""), wijk: str = Fo
 @router.post("/reacties/{response_id}/verplaatsen")
 def move(
     request: Request,
-    response_id: int,
-    to_theme_id: int = Form(...),
+    response_id: PathId,
+    to_theme_id: FormId,
     page: ThemePage = Depends(theme_page),
     account: CurrentAccount = Depends(require_staff),
 ) -> Response:
@@ -351,7 +352,7 @@ def move(
 @router.post("/reacties/{response_id}/uitsluiten")
 def exclude(
     request: Request,
-    response_id: int,
+    response_id: PathId,
     page: ThemePage = Depends(theme_page),
     account: CurrentAccount = Depends(require_staff),
 ) -> Response:
@@ -364,7 +365,7 @@ def exclude(
 
 
 @router.post("/reacties/{response_id}/meetellen")
-def include(request: Request, response_id: int, account: CurrentAccount = Depends(require_staff)) -> Response:
+def include(request: Request, response_id: PathId, account: CurrentAccount = Depends(require_staff)) -> Response:
     return _edit(
         request,
         "/beheer/uitgesloten",
@@ -390,7 +391,7 @@ def excluded_responses(request: Request) -> Response:
 @router.post("/reacties/{response_id}/citaat")
 def quote(
     request: Request,
-    response_id: int,
+    response_id: PathId,
     is_quote: bool = Form(True),
     page: ThemePage = Depends(theme_page),
     account: CurrentAccount = Depends(require_staff),
@@ -407,7 +408,7 @@ def quote(
 
 
 @router.get("/logboek")
-def audit_log(request: Request, pagina: int = 1) -> Response:
+def audit_log(request: Request, pagina: PageNumber = 1) -> Response:
     page = max(1, pagina)
     with store_of(request).session() as session:
         consultation = consultation_by_slug(session, consultation_slug(request))

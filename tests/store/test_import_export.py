@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from samenspraak.cli import app
-from samenspraak.exporter import export_responses, export_themes
+from samenspraak.contributions import save_contribution
+from samenspraak.exporter import FORMULA_PREFIXES, export_responses, export_themes
 from samenspraak.importer import ImportFileError, import_responses, parse_mapping
-from samenspraak.store import Interview, Response
+from samenspraak.store import Interview, Response, Theme
+from tests.conftest import fresh_analysis
 
 CONSULTATION = "zoetermeer-2040"
 BIG_CELL = "lang " * 20_480  # a 100 kB cell
@@ -128,3 +132,48 @@ def test_cli_init_import_status_export(store, tmp_path):
     assert result.exit_code == 1 and "niet gevonden" in result.output
     result = runner.invoke(app, ["export", str(tmp_path / "x.pdf")])
     assert result.exit_code == 1 and "formaat" in result.output
+
+
+FORMULA_STARTS = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "=cmd|'/c calc'!", "@SUM(", "-2+3+", "+HYPERLINK("])
+
+
+@settings(
+    max_examples=20,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    start=FORMULA_STARTS,
+    rest=st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc"]), max_size=40),
+    control=st.sampled_from(["", "\x01", "\x1b[31m", "\x0b\x0c"]),
+)
+def test_no_exported_cell_is_ever_a_formula(store, tmp_path, start, rest, control):
+    """Whatever a resident, reporter or importer put in text, wijk or theme, no spreadsheet runs it, and
+    control characters (which XLSX cannot hold) do not break the export."""
+    text = start + "x" + rest + control
+    save_contribution(
+        consultation=CONSULTATION, channel="straat", text=text, wijk=text, analysis=fresh_analysis(text.strip()),
+        store=store,
+    )
+    with store.session() as session:
+        session.execute(update(Theme).where(Theme.key == "duurzame-stad").values(name=text[:200], follow_up=text))
+    for export, fmt in ((export_responses, "csv"), (export_responses, "xlsx"), (export_themes, "csv"), (export_themes, "xlsx")):
+        out = tmp_path / f"{export.__name__}.{fmt}"
+        export(out, consultation=CONSULTATION, fmt=fmt, store=store)
+        if fmt == "csv":
+            with out.open(encoding="utf-8-sig", newline="") as handle:
+                cells = [cell for row in csv.reader(handle) for cell in row]
+        else:
+            sheet = load_workbook(out).active
+            cells = []
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", cell.value
+                    cells.append(cell.value)
+        texts = [cell for cell in cells if isinstance(cell, str)]
+        assert not [cell for cell in texts if cell.startswith(FORMULA_PREFIXES)]
+        if fmt == "csv":  # the text itself survives, behind the quote (XML turns CR into LF in XLSX)
+            stored = text.strip() if export is export_responses else text  # staff edits are kept as typed
+            assert any(cell.removeprefix("'") == stored for cell in texts), (fmt, text)

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select
 
 from samenspraak.contributions import (
     ContributionError,
+    consultation_by_slug,
     contributions_for_code,
     create_interview,
     delete_by_code,
@@ -18,8 +19,8 @@ from samenspraak.contributions import (
     text_hash,
     theme_response_counts,
 )
-from samenspraak.store import Base, EmbeddingCache, Response, Theme, ThemeAssignment, get_store
-from tests.conftest import fresh_analysis
+from samenspraak.store import Base, Consultation, EmbeddingCache, Response, Theme, ThemeAssignment, get_store
+from tests.conftest import BACKENDS, fresh_analysis
 
 CONSULTATION = "zoetermeer-2040"
 
@@ -190,3 +191,26 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+
+
+# PostgreSQL only: SQLite lets one writer in at a time, so this interleaving cannot be staged in one thread.
+@pytest.mark.parametrize("database_url", [b for b in BACKENDS if b != "sqlite"], indirect=True)
+def test_two_requests_learning_the_same_consultation_at_once_both_get_it(store):
+    """A store that never ran `init`: a dashboard view and a chat save both create the consultation row."""
+    from sqlalchemy import event
+
+    winner_ids: list[int] = []
+
+    def another_request_wins_first(session, _context, _instances):
+        # Runs once the loser has decided to insert, before it writes: the other request commits first.
+        if winner_ids:
+            return
+        with store.session() as other:
+            winner_ids.append(consultation_by_slug(other, "zoetermeer-2040").id)
+
+    with store.session() as session:
+        event.listen(session, "before_flush", another_request_wins_first)
+        loser = consultation_by_slug(session, "zoetermeer-2040")
+        assert winner_ids and loser.id == winner_ids[0]
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Consultation)) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
@@ -24,14 +26,19 @@ def tracker(tmp_path, monkeypatch) -> str:
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(
-            text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, data TEXT)")
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL, "
+                "intent_name TEXT, action_name TEXT, data TEXT)"
+            )
         )
-        for sender in (SESSION, SESSION, OTHER_SESSION):
+        for sender, kind, said in (
+            (SESSION, "user", "Ik ben Jan, bel 06-12345678"),
+            (SESSION, "bot", "Dank je wel!"),
+            (OTHER_SESSION, "user", "Ik ben Piet"),
+        ):
             connection.execute(
-                text(
-                    "INSERT INTO events (sender_id, type_name, data) VALUES (:s, 'user', 'Ik ben Jan, bel 06-12345678')"
-                ),
-                {"s": sender},
+                text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :k, 1700000000.0, :d)"),
+                {"s": sender, "k": kind, "d": json.dumps({"event": kind, "text": said})},
             )
     engine.dispose()
     return url
@@ -118,13 +125,42 @@ def test_deleting_removes_responses_assignments_and_the_conversation(anonymous, 
     assert again.status_code == 404
 
 
-def test_when_the_conversation_cannot_be_forgotten_nothing_is_deleted(anonymous, contribution, store, monkeypatch):
+@pytest.mark.parametrize(
+    ("needed", "path", "message"),
+    [
+        ("forget_conversation", "/mijn-bijdrage/verwijderen", "nog niets verwijderd"),
+        ("transcript", "/mijn-bijdrage/downloaden", "gegevens klaar te zetten"),
+    ],
+)
+def test_when_the_conversation_store_is_down_the_resident_is_told(
+    anonymous, contribution, store, monkeypatch, needed, path, message
+):
     def broken(sender_id, url=None):
         raise OSError("tracker store down")
 
-    monkeypatch.setattr(bot.tracker, "forget_conversation", broken)
+    monkeypatch.setattr(bot.tracker, needed, broken)
     token = page_token(anonymous, "/mijn-bijdrage")
-    page = anonymous.post("/mijn-bijdrage/verwijderen", data={"code": CODE, "csrf_token": token})
-    assert page.status_code == 503 and "nog niets verwijderd" in page.text
+    page = anonymous.post(path, data={"code": CODE, "csrf_token": token})
+    assert page.status_code == 503 and message in page.text
     with store.session() as session:
         assert session.scalar(select(func.count(Response.id))) == 3
+
+
+def test_a_resident_downloads_everything_held_under_their_code(anonymous, contribution, tracker):
+    token = page_token(anonymous, "/mijn-bijdrage")
+    page = anonymous.post("/mijn-bijdrage", data={"code": CODE, "csrf_token": token})
+    assert 'action="/mijn-bijdrage/downloaden"' in page.text
+    download = anonymous.post("/mijn-bijdrage/downloaden", data={"code": CODE.lower(), "csrf_token": token})
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == f'attachment; filename="mijn-bijdrage-{CODE}.json"'
+    held = download.json()
+    assert [item["tekst"] for item in held["bijdragen"]] == ["Meer groen in de wijk.", "En meer bankjes."]
+    assert held["bijdragen"][0]["themas"][0]["ingedeeld_door"] == "computer"
+    # The resident gets their own conversation back, nobody else's.
+    assert [[(line["wie"], line["tekst"]) for line in chat] for chat in held["gesprekken"]] == [
+        [("inwoner", "Ik ben Jan, bel 06-12345678"), ("assistent", "Dank je wel!")]
+    ]
+    assert "Iets anders." not in download.text and "Piet" not in download.text
+    unknown = anonymous.post("/mijn-bijdrage/downloaden", data={"code": "AAAAA-BBBBB", "csrf_token": token})
+    assert unknown.status_code == 404 and "geen bijdrage" in unknown.text
+

@@ -10,6 +10,7 @@ import re
 import pytest
 from fastapi import routing
 
+from samenspraak.web.security import require_reporter, require_staff
 from tests.web.conftest import page_token
 
 # Routes a visitor may use without logging in.
@@ -20,6 +21,7 @@ PUBLIC = {
     ("GET", "/mijn-bijdrage"),
     ("POST", "/mijn-bijdrage"),
     ("POST", "/mijn-bijdrage/verwijderen"),
+    ("POST", "/mijn-bijdrage/downloaden"),
     ("GET", "/inloggen"),
     ("POST", "/inloggen"),
     ("POST", "/uitloggen"),
@@ -106,3 +108,30 @@ def test_every_unsafe_route_checks_the_csrf_token(app, make_client):
             assert "verlopen" in response.text
         checked += 1
     assert checked > 10
+
+
+def role_checks(dependant) -> set:
+    """The role dependencies anywhere in a route's dependency tree (router-level ones included)."""
+    found = set()
+    for sub in dependant.dependencies:
+        if sub.call in (require_staff, require_reporter):
+            found.add(sub.call)
+        found |= role_checks(sub)
+    return found
+
+
+def test_every_non_public_route_declares_its_role(app):
+    """The same rule read from the code: staff pages need staff, reporter pages an account, nothing else is open."""
+    flat = routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else app.routes
+    mounts = []
+    for context in flat:
+        route = getattr(context, "_effective_route", context)
+        if not hasattr(route, "dependant"):
+            mounts.append(context.path)
+            continue
+        for method in context.methods:
+            if (method, context.path) in PUBLIC:
+                continue
+            expected = require_staff if context.path.startswith("/beheer") else require_reporter
+            assert role_checks(route.dependant) == {expected}, (method, context.path)
+    assert mounts == ["/static"]  # a new mount (files from var/?) must be looked at on purpose

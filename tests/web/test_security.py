@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import re
+import subprocess
+
+import httpx
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
+from samenspraak import config
 from samenspraak.accounts import set_active
+from samenspraak.config import REPO_ROOT
 from samenspraak.contributions import save_contribution
 from samenspraak.web import public
 from samenspraak.web.app import create_app
 from samenspraak.web.security import SESSION_COOKIE
-from tests.conftest import fresh_analysis
+from samenspraak.web.templating import STATIC_DIR
+from tests.conftest import fail_response_inserts, fresh_analysis
 from tests.web.conftest import PASSWORD, SLUG, csrf_from, login, page_token
 
 NASTY = '<script>alert("x")</script> <b>vet</b> <img src=x onerror=alert(1)>'
@@ -185,3 +195,209 @@ def test_oversized_bodies_are_refused_before_they_are_read(anonymous):
 
     unknown_length = anonymous.post("/api/chat", content=chunks(), headers={"Content-Type": "application/json"})
     assert unknown_length.status_code == 411
+
+
+# ------------------------------------------------------------------------------------ sessions (fixation)
+
+
+def test_a_cookie_from_before_login_never_becomes_a_login(app, anonymous):
+    page_token(anonymous, "/inloggen")
+    planted = anonymous.cookies[SESSION_COOKIE]  # what an attacker could have planted in the browser
+    login(anonymous, "test-staff")
+    with TestClient(app, cookies={SESSION_COOKIE: planted}) as attacker:
+        assert attacker.get("/beheer", follow_redirects=False).status_code == 303
+        assert attacker.get("/api/reporter/session").status_code == 401
+
+
+def test_logout_makes_every_copy_of_the_session_cookie_worthless(app, staff, make_client):
+    copied = staff.cookies[SESSION_COOKIE]
+    elsewhere = make_client("staff")  # the same account on another device
+    with TestClient(app, cookies={SESSION_COOKIE: copied}) as thief:
+        assert thief.get("/beheer").status_code == 200
+        staff.post("/uitloggen", data={"csrf_token": page_token(staff, "/beheer")})
+        assert thief.get("/beheer", follow_redirects=False).status_code == 303
+        assert thief.get("/beheer/api/analyse").status_code == 401
+    assert elsewhere.get("/beheer", follow_redirects=False).status_code == 303
+    login(staff, "test-staff")  # a new login works as before
+    assert staff.get("/beheer").status_code == 200
+
+
+# -------------------------------------------------------------------------------------------- brute force
+
+
+def wrong_login(client, username: str = "test-staff", password: str = "fout-wachtwoord"):
+    token = page_token(client, "/inloggen")
+    return client.post(
+        "/inloggen", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+
+
+def test_guessing_passwords_from_one_address_is_stopped(limited, accounts):
+    statuses = [wrong_login(limited).status_code for _ in range(10)]
+    assert statuses == [400] * 10
+    refused = wrong_login(limited, password=PASSWORD)  # even the right password, from this address, for a minute
+    assert refused.status_code == 429 and "te vaak" in refused.text
+
+
+def test_guessing_one_accounts_password_from_many_addresses_is_stopped(settings, store, fake_nlp, accounts):
+    app = create_app(settings, store, rate_limits=True)
+
+    def from_address(number: int) -> TestClient:
+        return TestClient(app, client=(f"192.0.2.{number}", 50000))
+
+    assert [wrong_login(from_address(n)).status_code for n in range(10)] == [400] * 10
+    refused = wrong_login(from_address(99), password=PASSWORD)
+    assert refused.status_code == 429 and "kwartier" in refused.text
+    # Another account is not locked by guesses at this one.
+    assert wrong_login(from_address(98), username="test-reporter", password=PASSWORD).status_code == 303
+
+
+def test_posting_chat_messages_is_rate_limited(limited):
+    statuses = [limited.post("/api/chat", json={"message": "hallo"}).status_code for _ in range(41)]
+    assert 429 not in statuses[:40] and statuses[40] == 429
+    assert "te vaak" in limited.post("/api/chat", json={"message": "hallo"}).json()["detail"]
+
+
+# ------------------------------------------------------------------------- Rasa and the action server
+
+
+def test_rasa_and_the_action_server_listen_on_loopback_only(tmp_path, monkeypatch, settings):
+    import inspect as source
+
+    import rasa_sdk.endpoint
+
+    from bot import services
+
+    started: list[tuple[list[str], dict]] = []
+
+    class Recorder:
+        def __init__(self, command, *, env, **_):
+            started.append((command, env))
+
+        def poll(self):
+            return None
+
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"model")
+    monkeypatch.setattr(services, "RASA_BIN", model)
+    monkeypatch.setattr(services.subprocess, "Popen", Recorder)
+    monkeypatch.setattr(services.httpx, "get", lambda *args, **kwargs: httpx.Response(200))  # health checks
+    monkeypatch.setenv("SAMENSPRAAK_RASA_URL", "http://127.0.0.1:5005")
+    config.get_settings.cache_clear()
+    services.start(model)
+    (actions, action_env), (rasa, _) = started
+    assert action_env["SANIC_HOST"] == "127.0.0.1"
+    # rasa_sdk binds to SANIC_HOST (0.0.0.0 without it): keep that assumption checked.
+    assert 'os.environ.get("SANIC_HOST"' in source.getsource(rasa_sdk.endpoint.run)
+    assert rasa[rasa.index("-i") + 1] == "127.0.0.1"
+    assert "--auth-token" in rasa and "--cors" not in rasa and "--debug" not in rasa and "-v" not in rasa
+    assert "--debug" not in actions and "-v" not in actions
+
+    monkeypatch.setenv("SAMENSPRAAK_RASA_URL", "http://0.0.0.0:5005")
+    config.get_settings.cache_clear()
+    with pytest.raises(services.BotStartError, match="127.0.0.1"):
+        services.start(model)
+    config.get_settings.cache_clear()
+
+
+def test_rasa_reaches_the_action_server_on_loopback():
+    endpoints = yaml.safe_load((REPO_ROOT / "bot" / "endpoints.yml").read_text())
+    assert endpoints["action_endpoint"]["url"].startswith("http://127.0.0.1:")
+
+
+def test_the_widget_talks_only_to_the_chat_api():
+    script = (STATIC_DIR / "chat" / "widget.js").read_text()
+    assert re.findall(r"\brequest\(\s*\"([^\"]+)\"", script) == ["/api/chat", "/api/chat/status"]
+    assert script.count("fetch(") == 1 and "fetch(ORIGIN + path" in script  # only through request()
+    assert not re.search(r"XMLHttpRequest|WebSocket|sendBeacon|webhooks|:5005|:5055", script)
+
+
+# ------------------------------------------------------------------------------- no personal data in logs
+
+PERSONAL = {"name": "Annemarie Pietersma", "mail": "annemarie.pietersma@example.nl", "phone": "06-41234567"}
+PERSONAL_TEXT = f"Ik ben {PERSONAL['name']}, mail {PERSONAL['mail']} of bel {PERSONAL['phone']}: meer groen!"
+
+
+def assert_nothing_personal_logged(caplog) -> None:
+    logged = "\n".join(
+        record.getMessage() + (logging.Formatter().formatException(record.exc_info) if record.exc_info else "")
+        for record in caplog.records
+    )
+    for value in PERSONAL.values():
+        assert value not in logged
+
+
+def test_no_personal_data_in_the_logs_of_the_app(settings, store, rasa, staff, reporter, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+    chat_app = create_app(dataclasses.replace(settings, rasa_url=rasa), store, rate_limits=False)
+    with TestClient(chat_app) as resident:
+        assert resident.post("/api/chat", json={"message": PERSONAL_TEXT}).status_code == 200
+    with TestClient(create_app(settings, store, rate_limits=False)) as down:  # Rasa unreachable: logged
+        assert down.post("/api/chat", json={"message": PERSONAL_TEXT}).status_code == 503
+    reporter_token = {"X-CSRF-Token": page_token(reporter, "/reporter/")}
+    entry = {"id": "c" * 20, "place": PERSONAL["name"], "statements": [{"text": PERSONAL_TEXT}]}
+    assert reporter.post("/api/reporter/interviews", json=entry, headers=reporter_token).status_code == 200
+    upload = f"tekst;wijk\n{PERSONAL_TEXT};{PERSONAL['name']}\n".encode()
+    staff_token = page_token(staff, "/beheer/import")
+    imported = staff.post(
+        "/beheer/import", data={"csrf_token": staff_token}, files={"file": ("reacties.csv", upload, "text/csv")}
+    )
+    assert imported.status_code == 200
+    assert wrong_login(TestClient(chat_app), username=PERSONAL["mail"], password=PERSONAL["phone"]).status_code == 400
+    # A database failure is logged with its traceback: that must not carry what the resident typed either.
+    fail_response_inserts(store)
+    entry["id"] = "d" * 20
+    failed = reporter.post("/api/reporter/interviews", json=entry, headers=reporter_token)
+    assert failed.status_code == 500 and any(record.exc_info for record in caplog.records)
+    assert_nothing_personal_logged(caplog)
+
+
+# ---------------------------------------------------------------------------- secrets only from configuration
+
+SECRET_PATTERNS = {
+    "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "AWS key": re.compile(r"AKIA[0-9A-Z]{16}"),
+    "GitHub token": re.compile(r"gh[pousr]_[A-Za-z0-9]{36}"),
+    "Slack token": re.compile(r"xox[abprs]-[A-Za-z0-9-]{10,}"),
+    "password in a URL": re.compile(r"\b[a-z+]+://[^:/\s'\"@]+:(?!pass@|password@|\*\*\*@)[^@\s'\"/]+@"),
+}
+# Throwaway passwords of test and benchmark accounts are fine; anywhere else a literal is a leak.
+SECRET_ASSIGNMENT = re.compile(r"(?i)\b(secret(_key)?|password|passwd|token|api_?key)\b\s*[:=]\s*[\"'][^\"'\s]{8,}[\"']")
+
+
+def test_no_secret_literal_in_the_repository():
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    found, scanned = [], 0
+    for name in listed:
+        path = REPO_ROOT / name
+        if not path.is_file() or path.stat().st_size > 5_000_000:
+            continue
+        try:
+            content = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:  # binary files (images, models) hold no configuration
+            continue
+        scanned += 1
+        patterns = dict(SECRET_PATTERNS)
+        if not name.startswith(("tests/", "bench/")):
+            patterns["literal secret"] = SECRET_ASSIGNMENT
+        found += [f"{name}: {kind}" for kind, pattern in patterns.items() if pattern.search(content)]
+    assert scanned > 100 and found == []
+
+
+def test_the_secret_key_comes_from_the_environment_or_var(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENSPRAAK_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("SAMENSPRAAK_SECRET_KEY", raising=False)
+    config.get_settings.cache_clear()
+    generated = config.get_settings().secret_key
+    key_file = tmp_path / "secret.key"
+    assert key_file.read_text() == generated and len(generated) >= 48
+    assert key_file.stat().st_mode & 0o777 == 0o600  # readable by the service account only
+    config.get_settings.cache_clear()
+    assert config.get_settings().secret_key == generated  # stable: sessions survive a restart
+    monkeypatch.setenv("SAMENSPRAAK_SECRET_KEY", "uit-de-omgeving-gezet")
+    config.get_settings.cache_clear()
+    assert config.get_settings().secret_key == "uit-de-omgeving-gezet"
+    config.get_settings.cache_clear()
