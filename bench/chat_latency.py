@@ -3,10 +3,12 @@
     .venv/bin/python bench/chat_latency.py --conversations 10
     .venv/bin/python bench/chat_latency.py --conversations 5 --via rasa,app --concurrency 1,20
 
-Starts Rasa and the action server (bot/services.py) on a throw-away response store and tracker store in a
-temporary folder, so no real data is touched. For --via app it also serves the web application
+Starts Rasa and the action server on a throw-away response store and tracker store in a temporary folder
+(bench/_services.py), so no real data is touched. For --via app it also serves the web application
 (`samenspraak.web.app:create_app`, rate limits off) with uvicorn in a subprocess on a free loopback port, and
-sends the same conversations to its POST /api/chat, which forwards them to Rasa. Each concurrency level runs
+sends the same conversations to its POST /api/chat, which forwards them to Rasa. The conversations are sent
+back to back, without a think time: this measures the servers at full stretch (bench/load.py measures
+residents who read and type). Each concurrency level runs
 max(--conversations, level) conversations, that many at once. Prints the start-up time, the median, p95 and
 maximum round trip per conversation step for every mode, and a summary of p50/p95 per mode with the ratio
 app / bare Rasa. With --url (Rasa) and --app-url (web app) it measures servers that already run instead
@@ -17,33 +19,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._services import percentile, running_stack  # noqa: E402
 
 from samenspraak import config  # noqa: E402
 
 VIAS = ("rasa", "app")
-APP_START_TIMEOUT = 60.0
-# Serves the app exactly as `create_app` builds it, but without the per-address rate limit: all bench
-# conversations come from 127.0.0.1 and would otherwise be throttled after 40 messages a minute.
-APP_SERVER = (
-    "import sys, uvicorn; from samenspraak.web.app import create_app; "
-    "uvicorn.run(create_app(rate_limits=False), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
-)
 
 
 def script(theme_key: str) -> list[tuple[str, str]]:
@@ -117,11 +107,6 @@ def measure(
     return asyncio.run(measure_async(via, url, conversations, concurrency, show))
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def report(timings: dict[str, list[float]]) -> None:
     print(f"{'step':<30} {'n':>3} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
     for step, values in timings.items():
@@ -159,41 +144,6 @@ def run_modes(urls: dict[str, str], levels: list[int], conversations: int, show:
     summary(results)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def running_app() -> Iterator[str]:
-    """The web application in its own process, as in production, so the bench client does not share its GIL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([sys.executable, "-c", APP_SERVER, str(port)], cwd=REPO_ROOT)
-    try:
-        deadline = time.monotonic() + APP_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"web app stopped while starting (code {process.returncode})")
-            try:
-                if httpx.get(f"{url}/api/chat/status", timeout=2.0).json().get("ready"):
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("web app not ready in time")
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def csv_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -227,30 +177,17 @@ def main() -> int:
         run_modes(urls, levels, args.conversations, args.show)
         return 0
 
-    with tempfile.TemporaryDirectory(prefix="chat-bench-") as folder:
-        model = config.get_settings().var_dir / "rasa" / "models" / "samenspraak.tar.gz"
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.db"
-        os.environ["SAMENSPRAAK_TRACKER_URL"] = f"sqlite:///{folder}/tracker.db"
-        config.get_settings.cache_clear()
-        from bot.services import BotStartError, start
-        from samenspraak.store import get_store
+    from bot.services import BotStartError
 
-        get_store().migrate()
-        started = time.perf_counter()
-        try:
-            bot = start(model)
-        except BotStartError as exc:
-            print(f"chat-latency: {exc}", file=sys.stderr)
-            return 1
-        try:
-            print(f"Rasa and action server ready after {time.perf_counter() - started:.0f} s")
-            with ExitStack() as stack:
-                urls = {"rasa": bot.rasa_url}
-                if "app" in vias:
-                    urls["app"] = stack.enter_context(running_app())
-                run_modes({via: urls[via] for via in vias}, levels, args.conversations, args.show)
-        finally:
-            bot.stop()
+    started = time.perf_counter()
+    try:
+        with running_stack(web="app" in vias) as stack:
+            print(f"servers ready after {time.perf_counter() - started:.0f} s")
+            urls = {"rasa": stack.rasa_url, "app": stack.app_url}
+            run_modes({via: urls[via] for via in vias}, levels, args.conversations, args.show)
+    except BotStartError as exc:
+        print(f"chat-latency: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -57,23 +57,79 @@ def api_token() -> str:
 
 
 @dataclass
+class Server:
+    """One server subprocess with what it takes to start it again (the fault bench kills and restarts them)."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log: Path
+    health_url: str
+    process: subprocess.Popen | None = None
+
+    def spawn(self) -> None:
+        # A session of its own: Sanic serves the actions from a child process, and stopping (or killing) the
+        # server must take its children along, or an orphan keeps the port.
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.command, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BotStartError(
+                    f"{self.name} stopte tijdens het starten (code {self.process.returncode}); zie {self.log}"
+                )
+            try:
+                if httpx.get(self.health_url, timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1.0)
+        raise BotStartError(f"{self.name} was na het wachten nog niet klaar; zie {self.log}")
+
+    def restart(self, timeout: float = DEFAULT_START_TIMEOUT) -> None:
+        self.spawn()
+        self.wait_ready(time.monotonic() + timeout)
+
+    def signal(self, number: int) -> None:
+        """Send a signal to the server and every process it started."""
+        try:
+            os.killpg(self.process.pid, number)
+        except ProcessLookupError:
+            pass
+
+    def kill(self) -> None:
+        """As a crash would: SIGKILL for the server and its children, no chance to clean up."""
+        self.signal(signal.SIGKILL)
+        self.process.wait()
+
+
+@dataclass
 class BotProcesses:
     rasa_url: str
     action_url: str
-    processes: list[subprocess.Popen] = field(default_factory=list)
-    logs: list[Path] = field(default_factory=list)
+    servers: dict[str, Server] = field(default_factory=dict)
+
+    @property
+    def processes(self) -> list[subprocess.Popen]:
+        return [server.process for server in self.servers.values() if server.process is not None]
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Stop the servers: SIGTERM first, SIGKILL for one that does not stop in time."""
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_servers(list(self.servers.values()), timeout)
+
+
+def stop_servers(servers: list[Server], timeout: float = 15.0) -> None:
+    """Stop servers: SIGTERM first, SIGKILL for one that does not stop in time."""
+    running = [server for server in servers if server.process and server.process.poll() is None]
+    for server in running:
+        server.signal(signal.SIGTERM)
+    for server in running:
+        try:
+            server.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def _server_env(action_port: int) -> dict[str, str]:
@@ -84,19 +140,6 @@ def _server_env(action_port: int) -> dict[str, str]:
     env["SANIC_HOST"] = "127.0.0.1"
     env[WARM_UP_ENV] = "1"
     return env
-
-
-def _wait_until(url: str, process: subprocess.Popen, log: Path, name: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BotStartError(f"{name} stopte tijdens het starten (code {process.returncode}); zie {log}")
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1.0)
-    raise BotStartError(f"{name} was na het wachten nog niet klaar; zie {log}")
 
 
 def start(model: Path | None = None, timeout: float = DEFAULT_START_TIMEOUT) -> BotProcesses:
@@ -115,34 +158,32 @@ def start(model: Path | None = None, timeout: float = DEFAULT_START_TIMEOUT) -> 
     logs.mkdir(parents=True, exist_ok=True)
     env = _server_env(action_port)
     bot = BotProcesses(rasa_url=settings.rasa_url.rstrip("/"), action_url=f"http://127.0.0.1:{action_port}")
+    bot.servers["actions"] = Server(
+        "De actieserver",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "-p", str(action_port)],
+        env,
+        logs / "actions.log",
+        f"{bot.action_url}/health",
+    )
+    bot.servers["rasa"] = Server(
+        "Rasa",
+        [
+            str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token(),
+            "-i", "127.0.0.1", "-p", str(rasa.port or 5005),
+            "--model", str(model),
+            "--endpoints", str(BOT_DIR / "endpoints.yml"),
+            "--credentials", str(BOT_DIR / "credentials.yml"),
+        ],
+        env,
+        logs / "rasa.log",
+        f"{bot.rasa_url}/status?token={api_token()}",
+    )
     deadline = time.monotonic() + timeout
     try:
-        action_log = logs / "actions.log"
-        bot.logs.append(action_log)
-        with action_log.open("ab") as out:
-            bot.processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "-p", str(action_port)],
-                    cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                )
-            )
-        rasa_log = logs / "rasa.log"
-        bot.logs.append(rasa_log)
-        with rasa_log.open("ab") as out:
-            bot.processes.append(
-                subprocess.Popen(
-                    [
-                        str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token(),
-                        "-i", "127.0.0.1", "-p", str(rasa.port or 5005),
-                        "--model", str(model),
-                        "--endpoints", str(BOT_DIR / "endpoints.yml"),
-                        "--credentials", str(BOT_DIR / "credentials.yml"),
-                    ],
-                    cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                )
-            )
-        _wait_until(f"{bot.action_url}/health", bot.processes[0], action_log, "De actieserver", deadline)
-        _wait_until(f"{bot.rasa_url}/status?token={api_token()}", bot.processes[1], rasa_log, "Rasa", deadline)
+        for server in bot.servers.values():
+            server.spawn()
+        for server in bot.servers.values():
+            server.wait_ready(deadline)
     except BaseException:
         bot.stop()
         raise

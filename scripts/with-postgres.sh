@@ -18,5 +18,7 @@ fi
 stop() { "${run_as[@]}" "$bindir/pg_ctl" -D "$base/data" -m fast stop >/dev/null || true; rm -rf "$base"; }
 trap stop EXIT
 export SAMENSPRAAK_TEST_POSTGRES_URL="postgresql://samenspraak@127.0.0.1:$port/postgres"
+# For the fault tests, which restart the cluster in the middle of a load.
+export SAMENSPRAAK_TEST_PG_CTL="$bindir/pg_ctl" SAMENSPRAAK_TEST_PG_DATA="$base/data"
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port for the tests"
 "$@"

@@ -23,5 +23,7 @@ def _warm_up() -> None:
 
 
 # Set by bot/services.py for the action server process only; tests and tools import this package cold.
-if os.environ.get(WARM_UP_ENV) == "1":
+# Sanic serves the actions from a worker process (it sets SANIC_WORKER_NAME there); the process that starts
+# the worker imports this package too and must not load a pipeline it never uses (about 850 MB).
+if os.environ.get(WARM_UP_ENV) == "1" and "SANIC_WORKER_NAME" in os.environ:
     threading.Thread(target=_warm_up, name="nlp-warm-up", daemon=True).start()

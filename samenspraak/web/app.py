@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
@@ -48,17 +51,24 @@ class ChatCorsMiddleware:
             await self.app(scope, receive, send)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await app.state.rasa_client.aclose()
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None, *, rate_limits: bool = True) -> FastAPI:
     settings = settings or get_settings()
     store = store or get_store(settings.database_url)
     store.migrate()
 
-    app = FastAPI(title="Samenspraak", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Samenspraak", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.store = store
     app.state.templates = make_templates()
     app.state.rate_limiter = RateLimiter(enabled=rate_limits)
     app.state.jobs = TopicJobs(settings.database_url)
+    app.state.rasa_client = chat.RasaClient()
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The chat API is anonymous and cookie-less: no session to forge requests with, so no CSRF token.

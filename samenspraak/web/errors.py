@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -43,11 +44,24 @@ MESSAGES = {
     500: "Er ging aan onze kant iets mis. Uw gegevens zijn niet kwijt. Probeer het later opnieuw.",
     503: "Deze dienst is even niet beschikbaar. Probeer het over een paar minuten opnieuw.",
 }
+STORAGE_UNAVAILABLE = (
+    "De gegevens zijn nu even niet bereikbaar. Wat al was opgeslagen, is niet kwijt. Probeer het over een paar minuten "
+    "opnieuw."
+)
+
+
+# FastAPI's own English details; ours are Dutch sentences.
+FRAMEWORK_DETAILS = frozenset({"There was an error parsing the body", "Not authenticated"})
 
 
 def _message(status_code: int, detail: object) -> str:
-    # Starlette's own details are English status phrases ("Not Found"); ours are Dutch sentences.
-    if isinstance(detail, str) and detail and detail != HTTPStatus(status_code).phrase:
+    # Starlette's own details are English status phrases ("Not Found").
+    if (
+        isinstance(detail, str)
+        and detail
+        and detail != HTTPStatus(status_code).phrase
+        and detail not in FRAMEWORK_DETAILS
+    ):
         return detail
     return MESSAGES.get(status_code, MESSAGES[400] if status_code < 500 else MESSAGES[500])
 
@@ -73,6 +87,16 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return error_response(request, 422, MESSAGES[422])
 
 
+async def storage_error(request: Request, exc: OperationalError) -> Response:
+    """The database is restarting, unreachable or its disk is full: a passing state, not a bug."""
+    log.error("Database unavailable on %s %s: %s", request.method, request.url.path, exc.orig.__class__.__name__)
+    if is_api_request(request):
+        return JSONResponse({"detail": STORAGE_UNAVAILABLE}, status_code=503)
+    # Not render(): its account lookup for the page header would ask the unavailable database again.
+    context = {"title": TITLES[503], "message": STORAGE_UNAVAILABLE, "status_code": 503, "account": None, "flash": None}
+    return request.app.state.templates.TemplateResponse(request, "error.html", context, status_code=503)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     # This runs outside the app's middleware, so the security headers are added here.
@@ -92,4 +116,5 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(OperationalError, storage_error)
     app.add_exception_handler(Exception, server_error)
