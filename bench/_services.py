@@ -10,7 +10,6 @@ otherwise be throttled by the per-address limits (the real app keeps them, login
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -35,12 +34,6 @@ APP_SERVER = (
 APP_START_TIMEOUT = 60.0
 PASSWORD = "bench-wachtwoord-lang-genoeg"
 ACCOUNTS = {"bench-staff": "staff", "bench-reporter": "reporter"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -121,7 +114,7 @@ def running_stack(web: bool = True, database_url: str | None = None) -> Iterator
     model = services.model_path()
     with tempfile.TemporaryDirectory(prefix="samenspraak-bench-") as name:
         folder = Path(name)
-        rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+        rasa_port, action_port, web_port = services.free_port(), services.free_port(), services.free_port()
         with environment(
             SAMENSPRAAK_RASA_URL=f"http://127.0.0.1:{rasa_port}",
             SAMENSPRAAK_ACTION_PORT=str(action_port),

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,6 +38,13 @@ MODEL_NAME = "samenspraak"
 # Measured: Rasa needs 54-72 s to load the model on 2 cores; leave room for a busy machine.
 DEFAULT_START_TIMEOUT = 240.0
 QUIET_ENV = {"SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for servers started by tests and benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class BotStartError(RuntimeError):

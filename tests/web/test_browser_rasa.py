@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 import bot.tracker
+from bot.services import free_port
 from samenspraak import config
 from samenspraak.config import REPO_ROOT
 from samenspraak.store import Response
-from tests.web.conftest import free_port, screenshot
+from tests.web.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 
