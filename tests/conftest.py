@@ -6,6 +6,9 @@ Set SAMENSPRAAK_TEST_POSTGRES_URL (e.g. postgresql://user@127.0.0.1:5433/postgre
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +24,13 @@ POSTGRES_URL = os.environ.get("SAMENSPRAAK_TEST_POSTGRES_URL")
 STRICT = os.environ.get("SAMENSPRAAK_TEST_STRICT") == "1"
 _skipped: list[str] = []
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def run_coroutine(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API keeps an event loop running in the main thread
+    once a browser test has run, and asyncio.run refuses to start there."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def fresh_analysis(text: str) -> dict:

@@ -5,7 +5,6 @@ The same failures under load, with the real servers, are in test_under_load.py a
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import time
@@ -26,7 +25,7 @@ from samenspraak.accounts import create_account
 from samenspraak.store import Response, Store
 from samenspraak.web.app import create_app
 from samenspraak.web.chat import NOT_PROCESSED, RasaClient
-from tests.conftest import fresh_analysis
+from tests.conftest import fresh_analysis, run_coroutine
 
 SLUG = "zoetermeer-2040"
 PASSWORD = "een-lang-wachtwoord"
@@ -75,13 +74,13 @@ def test_one_client_per_event_loop_keeps_connections_to_rasa_open():
         await rasa.aclose()
         return same
 
-    assert asyncio.run(twice())
+    assert run_coroutine(twice())
 
     async def one() -> httpx.AsyncClient:
         return rasa.get()
 
     # A client's connections belong to its loop: a new loop gets a new client.
-    assert asyncio.run(one()) is not asyncio.run(one())
+    assert run_coroutine(one()) is not run_coroutine(one())
 
 
 def _unavailable_store(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,6 @@ once, and that clients got a clear answer meanwhile (bench/faults.py `check`). L
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 
@@ -18,6 +17,7 @@ import pytest
 from bench import faults, load
 from bench._services import Stack, running_stack
 from bot import services
+from tests.conftest import run_coroutine
 
 pytestmark = [
     pytest.mark.rasa,
@@ -39,7 +39,7 @@ def stack() -> Iterator[Stack]:
 
 
 def test_a_minute_of_load_has_no_errors_and_stores_every_confirmed_contribution_once(stack):
-    results = asyncio.run(load.run_phase(stack, LOAD))
+    results = run_coroutine(load.run_phase(stack, LOAD))
     counted = load.count(results)
     assert results.errors == []
     assert results.chat_codes and results.reporter_keys, "the clients saved nothing"
