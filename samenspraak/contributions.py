@@ -111,12 +111,24 @@ def sync_consultation(session: Session, definition: ConsultationDefinition) -> C
     return consultation
 
 
+def _lock_sqlite_for_writing(session: Session) -> None:
+    # SQLite: a transaction that reads and then writes fails at once ("database is locked", no busy wait) when
+    # another process committed in between; taking the write lock first makes it wait its turn instead.
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def consultation_by_slug(session: Session, slug: str) -> Consultation:
     consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is not None:
+        return consultation
+    # The definition file is the source of truth; a store that has not seen it yet learns it now. Two requests
+    # may both try (e.g. a dashboard view and a chat save): the loser re-reads the winner's row.
+    definition = load_consultation(slug)
+    _lock_sqlite_for_writing(session)
+    consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None:
-        # The definition file is the source of truth; a store that has not seen it yet learns it now. Two
-        # requests may both try (e.g. a dashboard view and a chat save): the loser re-reads the winner's row.
-        definition = load_consultation(slug)
         try:
             with session.begin_nested():
                 consultation = sync_consultation(session, definition)
