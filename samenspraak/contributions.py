@@ -153,13 +153,28 @@ def analyse_texts(texts: list[str]) -> list[dict]:
     ]
 
 
+def is_storable(text: str) -> bool:
+    """Whether PostgreSQL (and UTF-8) can hold this text.
+
+    Python strings may carry NUL or a lone surrogate (half an emoji, e.g. from JSON "\\ud800"); the database
+    refuses both, so every way in checks with this before storing.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validated_text(text: str | None) -> str:
     if text is None or not text.strip():
         raise ContributionError("De reactie is leeg. Typ eerst wat u wilt zeggen.")
     text = text.strip()
     if len(text) > MAX_TEXT_LENGTH:
         raise ContributionError(f"De reactie is te lang (meer dan {MAX_TEXT_LENGTH} tekens). Maak haar korter.")
-    if "\x00" in text:
+    if not is_storable(text):
         raise ContributionError("De reactie bevat tekens die we niet kunnen opslaan.")
     return text
 

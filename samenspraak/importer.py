@@ -24,6 +24,7 @@ from samenspraak.contributions import (
     ContributionError,
     analyse_texts,
     create_interview,
+    is_storable,
     save_contribution,
     validated_age_group,
 )
@@ -274,7 +275,7 @@ def _stored_keys(store: Store, keys: list[str]) -> set[str]:
 
 
 def _validated_row(record: dict[str, str], consultation: str, channel: str | None) -> dict:
-    if any("\x00" in value for value in record.values()):
+    if not all(is_storable(value) for value in record.values()):
         raise ContributionError("de rij bevat een NUL-teken (is het bestand wel tekst?)")
     text = record.get("text", "").strip()
     if not text:

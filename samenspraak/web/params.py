@@ -11,17 +11,13 @@ from typing import Annotated
 from fastapi import Form, Path, Query
 from pydantic import AfterValidator, Field
 
+from samenspraak.contributions import is_storable
+
 MAX_ID = 2**31 - 1
 
 
 def _storable(value: str) -> str:
-    # JSON may carry a lone surrogate ("\\ud800", half an emoji) or NUL: Python accepts them, UTF-8 and
-    # PostgreSQL do not.
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("bevat tekens die we niet kunnen verwerken") from None
-    if "\x00" in value:
+    if not is_storable(value):
         raise ValueError("bevat tekens die we niet kunnen verwerken")
     return value
 

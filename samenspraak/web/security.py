@@ -18,6 +18,7 @@ from sqlalchemy import update
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from samenspraak.contributions import is_storable
 from samenspraak.store import Account
 
 SESSION_COOKIE = "samenspraak_sessie"
@@ -150,7 +151,7 @@ def csrf_token(request: Request) -> str:
 async def verify_csrf(request: Request) -> None:
     """Every unsafe request must echo the session's token, in a form field or the X-CSRF-Token header.
 
-    Its form fields must also be storable: PostgreSQL refuses text with a NUL character.
+    Its form fields must also be storable (no NUL, no lone surrogate).
     """
     if request.method not in UNSAFE_METHODS:
         return
@@ -167,7 +168,7 @@ async def verify_csrf(request: Request) -> None:
             status_code=403,
             detail="Deze pagina is verlopen of niet van ons afkomstig. Laad de pagina opnieuw en probeer het nog eens.",
         )
-    if form is not None and any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+    if form is not None and any(isinstance(value, str) and not is_storable(value) for _, value in form.multi_items()):
         raise HTTPException(status_code=422, detail="Er staan tekens in het formulier die we niet kunnen opslaan.")
 
 

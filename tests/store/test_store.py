@@ -95,6 +95,8 @@ def test_idempotency_key_stores_once(store):
     [
         ({"text": "   "}, "leeg"),
         ({"text": "x" * 20_001}, "te lang"),
+        ({"text": "nul\x00teken"}, "niet kunnen opslaan"),
+        ({"text": "half emoji \ud83d"}, "niet kunnen opslaan"),
         ({"text": "ok", "channel": "fax"}, "Onbekend kanaal"),
         ({"text": "ok", "age_group": "oud"}, "leeftijdsgroep"),
         ({"text": "ok", "theme_key": "bestaat-niet"}, "Onbekend thema"),
