@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from abc import ABC, abstractmethod
 import logging
@@ -99,12 +100,15 @@ class ActionSaveContribution(Action):
     def name(self) -> str:
         return "action_save_contribution"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         theme = tracker.get_slot("theme")
         text = contribution_text(tracker.get_slot("opinion"), tracker.get_slot("reason"), tracker.get_slot("own_idea"))
         code = tracker.get_slot("personal_code") or new_personal_code()
         try:
-            save_contribution(
+            # rasa-sdk runs actions on its event loop: redaction (spaCy) and the write in a thread, so the other
+            # conversations' actions are not held up meanwhile.
+            await asyncio.to_thread(
+                save_contribution,
                 consultation=active_consultation().slug,
                 channel="chat",
                 text=text,
@@ -301,14 +305,14 @@ class ActionDeleteContributions(Action):
     def name(self) -> str:
         return "action_delete_contributions"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         started = time.time()
         code = tracker.get_slot("personal_code")
         if not (tracker.get_slot("has_saved") and code):
             dispatcher.utter_message(response="utter_nothing_saved")
             return [SlotSet("confirming", None)]
         try:
-            delete_by_code(code)
+            await asyncio.to_thread(delete_by_code, code)
         except Exception:
             log.exception("Deleting chat contributions failed")
             dispatcher.utter_message(response="utter_delete_failed")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
+from rasa_sdk.executor import ActionExecutor
 from sqlalchemy import select
 
 from bot.actions import flow
 from bot.actions.common import SKIPPED
 from bot.actions.flow import (
+    ActionContinue,
     ActionDeleteContributions,
     ActionFinish,
     ActionGoBack,
@@ -22,7 +27,7 @@ from samenspraak import config
 from samenspraak.contributions import contributions_for_code, new_personal_code
 from samenspraak.store import Response
 from tests.bot.conftest import responses, slot_events
-from tests.conftest import fresh_analysis
+from tests.conftest import fresh_analysis, run_coroutine
 
 
 @pytest.fixture
@@ -62,7 +67,8 @@ def stored_rows(store) -> list[Response]:
 
 def test_confirmed_contribution_is_stored_redacted_with_provenance(bot_store, nlp_ready, tracker, dispatcher, domain):
     code = new_personal_code()
-    events = ActionSaveContribution().run(dispatcher, tracker(confirmed_slots(code), "affirm", "ja"), domain)
+    confirmed = tracker(confirmed_slots(code), "affirm", "ja")
+    events = run_coroutine(ActionSaveContribution().run(dispatcher, confirmed, domain))
 
     [row] = stored_rows(bot_store)
     assert row.channel == "chat"
@@ -89,7 +95,7 @@ def test_original_text_kept_when_policy_says_so(bot_store, tracker, dispatcher, 
     config.get_settings.cache_clear()
     monkeypatch.setattr("samenspraak.contributions.analyse_texts", fresh_batch)
     slots = confirmed_slots(new_personal_code())
-    ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain)
+    run_coroutine(ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain))
 
     [row] = stored_rows(bot_store)
     assert row.text_original == contribution_text(slots["opinion"], slots["reason"], slots["own_idea"])
@@ -98,8 +104,8 @@ def test_original_text_kept_when_policy_says_so(bot_store, tracker, dispatcher, 
 def test_confirming_twice_stores_once(bot_store, tracker, dispatcher, domain, monkeypatch):
     monkeypatch.setattr("samenspraak.contributions.analyse_texts", fresh_batch)
     slots = confirmed_slots(new_personal_code())
-    ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain)
-    ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain)
+    run_coroutine(ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain))
+    run_coroutine(ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain))
 
     assert len(stored_rows(bot_store)) == 1
 
@@ -110,7 +116,7 @@ def test_store_failure_keeps_the_answer_for_another_try(tracker, dispatcher, dom
 
     monkeypatch.setattr(flow, "save_contribution", broken)
     slots = confirmed_slots("ABCDE-FGHJK")
-    events = ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain)
+    events = run_coroutine(ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain))
 
     assert responses(dispatcher) == ["utter_save_failed"]
     changed = slot_events(events)
@@ -118,10 +124,38 @@ def test_store_failure_keeps_the_answer_for_another_try(tracker, dispatcher, dom
     assert "opinion" not in changed and "has_saved" not in changed
 
 
+def test_a_slow_save_does_not_hold_up_another_conversation(tracker, domain, monkeypatch):
+    """rasa-sdk runs every action on one event loop: while one resident's contribution is redacted and
+    written, another resident's action must still be answered."""
+    monkeypatch.setattr(flow, "save_contribution", lambda **_: time.sleep(1.0))
+    executor = ActionExecutor()
+    executor.register_action(ActionSaveContribution())
+    executor.register_action(ActionContinue())
+
+    def action_call(action: str, sender: str, slots: dict) -> dict:
+        state = tracker(slots, sender_id=sender).current_state()
+        return {"next_action": action, "sender_id": sender, "tracker": state, "domain": domain}
+
+    async def both() -> list[str]:
+        finished = []
+
+        async def run(call: dict) -> None:
+            await executor.run(call)
+            finished.append(call["next_action"])
+
+        await asyncio.gather(
+            run(action_call("action_save_contribution", "gesprek-1", confirmed_slots("ABCDE-FGHJK"))),
+            run(action_call("action_continue", "gesprek-2", {})),
+        )
+        return finished
+
+    assert run_coroutine(both()) == ["action_continue", "action_save_contribution"]
+
+
 def test_invalid_contribution_gets_the_stores_dutch_message(bot_store, tracker, dispatcher, domain, monkeypatch):
     monkeypatch.setattr("samenspraak.contributions.analyse_texts", fresh_batch)
     slots = confirmed_slots(new_personal_code(), age_group="twaalf")
-    events = ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain)
+    events = run_coroutine(ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain))
 
     assert "leeftijdsgroep" in responses(dispatcher)[0]
     assert slot_events(events)["confirming"] == "contribution"
@@ -133,11 +167,11 @@ def test_delete_removes_what_was_saved_and_forgets_the_conversation(bot_store, t
     forgotten = []
     monkeypatch.setattr(flow, "forget_in_background", lambda sender, action, since: forgotten.append((sender, action)))
     code = new_personal_code()
-    ActionSaveContribution().run(dispatcher, tracker(confirmed_slots(code), "affirm", "ja"), domain)
+    run_coroutine(ActionSaveContribution().run(dispatcher, tracker(confirmed_slots(code), "affirm", "ja"), domain))
     assert len(stored_rows(bot_store)) == 1
 
     slots = {"has_saved": True, "personal_code": code, "confirming": "delete"}
-    events = ActionDeleteContributions().run(dispatcher, tracker(slots, "affirm", "ja"), domain)
+    events = run_coroutine(ActionDeleteContributions().run(dispatcher, tracker(slots, "affirm", "ja"), domain))
 
     assert stored_rows(bot_store) == []
     assert forgotten == [("gesprek-1", "action_delete_contributions")]
@@ -147,7 +181,7 @@ def test_delete_removes_what_was_saved_and_forgets_the_conversation(bot_store, t
 
 
 def test_delete_with_nothing_saved_says_so(bot_store, tracker, dispatcher, domain):
-    ActionDeleteContributions().run(dispatcher, tracker({"confirming": "delete"}, "affirm", "ja"), domain)
+    run_coroutine(ActionDeleteContributions().run(dispatcher, tracker({"confirming": "delete"}, "affirm", "ja"), domain))
     assert responses(dispatcher) == ["utter_nothing_saved"]
 
 

@@ -9,7 +9,7 @@ from samenspraak import contributions
 from samenspraak.contributions import new_personal_code
 from tests.bot.conftest import responses
 from tests.bot.test_actions import confirmed_slots
-from tests.conftest import fail_response_inserts, fresh_analysis
+from tests.conftest import fail_response_inserts, fresh_analysis, run_coroutine
 
 
 def test_a_failed_save_logs_no_personal_data(bot_store, tracker, dispatcher, domain, monkeypatch, caplog):
@@ -18,7 +18,7 @@ def test_a_failed_save_logs_no_personal_data(bot_store, tracker, dispatcher, dom
     fail_response_inserts(bot_store)
     caplog.set_level(logging.DEBUG)
     slots = confirmed_slots(new_personal_code())
-    ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain)
+    run_coroutine(ActionSaveContribution().run(dispatcher, tracker(slots, "affirm", "ja"), domain))
     assert responses(dispatcher) == ["utter_save_failed"]
     failures = [record for record in caplog.records if record.exc_info]
     assert failures, "the failure itself must be logged"
