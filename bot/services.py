@@ -34,6 +34,8 @@ from samenspraak.config import REPO_ROOT, get_settings
 
 BOT_DIR = REPO_ROOT / "bot"
 RASA_BIN = Path(os.environ.get("SAMENSPRAAK_RASA_BIN", REPO_ROOT / ".venv-rasa" / "bin" / "rasa"))
+# The interpreter beside the `rasa` script: Rasa is started through bot/rasa_server.py (a per-message fix).
+RASA_PYTHON = RASA_BIN.with_name("python")
 MODEL_NAME = "samenspraak"
 # Measured: Rasa needs 54-72 s to load the model on 2 cores; leave room for a busy machine.
 DEFAULT_START_TIMEOUT = 240.0
@@ -176,7 +178,7 @@ def start(model: Path | None = None, timeout: float = DEFAULT_START_TIMEOUT) -> 
     bot.servers["rasa"] = Server(
         "Rasa",
         [
-            str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token(),
+            str(RASA_PYTHON), "-m", "bot.rasa_server", "run", "--enable-api", "--auth-token", api_token(),
             "-i", "127.0.0.1", "-p", str(rasa.port or 5005),
             "--model", str(model),
             "--endpoints", str(BOT_DIR / "endpoints.yml"),
