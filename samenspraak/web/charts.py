@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from functools import lru_cache
 
 import matplotlib
 
@@ -24,6 +25,9 @@ GRID_COLOUR = "#d0d7de"
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999", "#F0E442")
 MIN_DAY_SLOTS = 14
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
+# Drawing holds the web process's GIL for 30-150 ms per chart, delaying the chat proxy meanwhile; the same
+# data gives the same SVG, so a chart is drawn again only when what it shows has changed.
+CACHED_CHARTS = 32
 
 matplotlib.rcParams.update(
     {
@@ -53,6 +57,13 @@ def bar_chart(
     labels: Sequence[str], values: Sequence[int], highlight: Sequence[bool] | None = None, width: float = 7.0
 ) -> str:
     """Horizontal bars in the order given; highlighted bars in red with a hatch (not only colour)."""
+    return _bar_chart(tuple(labels), tuple(values), tuple(highlight) if highlight else None, width)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _bar_chart(
+    labels: tuple[str, ...], values: tuple[int, ...], highlight: tuple[bool, ...] | None, width: float
+) -> str:
     figure = Figure(figsize=(width, max(1.6, 0.38 * len(labels) + 0.6)))
     axes = figure.add_subplot()
     marks = highlight or [False] * len(labels)
@@ -74,6 +85,11 @@ def bar_chart(
 
 def timeline_chart(days: Sequence[str], values: Sequence[int], width: float = 7.0) -> str:
     """Responses per day; `days` are ISO dates in order."""
+    return _timeline_chart(tuple(days), tuple(values), width)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _timeline_chart(days: tuple[str, ...], values: tuple[int, ...], width: float) -> str:
     figure = Figure(figsize=(width, 2.6))
     axes = figure.add_subplot()
     axes.bar(range(len(days)), values, color=BAR_COLOUR, width=0.8)
@@ -91,6 +107,12 @@ def timeline_chart(days: Sequence[str], values: Sequence[int], width: float = 7.
 
 def theme_map(points: Sequence[tuple[float, float, int]], names: dict[int, str]) -> str:
     """A 2-D map of responses (x, y, theme id): colour and marker shape per theme, legend below."""
+    return _theme_map(tuple(map(tuple, points)), tuple(names.items()))
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _theme_map(points: tuple[tuple[float, float, int], ...], names: tuple[tuple[int, str], ...]) -> str:
+    names = dict(names)
     figure = Figure(figsize=(9.0, 6.8))
     axes = figure.add_subplot()
     theme_ids = [theme_id for theme_id in names if any(p[2] == theme_id for p in points)]
