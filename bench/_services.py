@@ -134,6 +134,18 @@ def running_stack(web: bool = True, database_url: str | None = None) -> Iterator
                 stack.stop()
 
 
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time (user + system, children included) each server has used so far, and this process ("load")."""
+    used = {"load": sum(psutil.Process().cpu_times()[:2])}
+    for role, server in stack.servers.items():
+        try:
+            process = psutil.Process(server.process.pid)
+            used[role] = sum(sum(p.cpu_times()[:2]) for p in [process, *process.children(recursive=True)])
+        except (psutil.Error, AttributeError):
+            used[role] = float("nan")  # not running right now
+    return used
+
+
 class PeakMemory:
     """Samples the resident memory (RSS, children included) of each server every half second; keeps the peak."""
 

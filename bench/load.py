@@ -39,7 +39,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._services import PASSWORD, PeakMemory, Stack, percentile, running_stack  # noqa: E402
+from bench._services import PASSWORD, PeakMemory, Stack, cpu_seconds, percentile, running_stack  # noqa: E402
 
 CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b")
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -408,6 +408,15 @@ def report(results: Results, title: str) -> None:
         print(f"  error: {route}: {kind} {detail}")
 
 
+def cpu_line(before: dict[str, float], after: dict[str, float], results: Results) -> str:
+    """CPU milliseconds per chat reply of each server and of this load generator: less noisy than latency on
+    a shared machine, and it shows which process a change made cheaper."""
+    replies = sum(len(results.timings.get(route, [])) for route in (CHAT_REPLY, CHAT_CONFIRM)) or 1
+    return "  CPU per chat reply (ms): " + ", ".join(
+        f"{role} {(after[role] - before[role]) * 1000 / replies:.0f}" for role in sorted(after)
+    )
+
+
 def ratio_line(app: Results, bare: Results, route: str) -> str:
     a, b = app.timings.get(route), bare.timings.get(route)
     if not a or not b:
@@ -446,14 +455,19 @@ def main() -> int:
             f"load: {load.residents} residents (think {load.think[0]:g}-{load.think[1]:g} s), "
             f"{load.reporters} reporters, {load.staff} staff, seed {load.seed}"
         )
+        cpu_before = cpu_seconds(stack)
         app = asyncio.run(run_phase(stack, load, "app"))
+        cpu_after = cpu_seconds(stack)
         report(app, f"through the app ({load.minutes:g} min)")
+        print(cpu_line(cpu_before, cpu_after, app))
         counted = count(app)
         print(f"  {counted.line()} (stored but not confirmed to the client: {counted.unconfirmed_stored})")
         if bare_minutes > 0:
             bare_load = Load(bare_minutes, load.residents, load.reporters, load.staff, load.think, load.seed + 1)
             bare = asyncio.run(run_phase(stack, bare_load, "rasa"))
+            cpu_bare = cpu_seconds(stack)
             report(bare, f"residents straight to Rasa ({bare_minutes:g} min; reporters and staff still on the app)")
+            print(cpu_line(cpu_after, cpu_bare, bare))
             print("\napp / bare Rasa, same model and load shape:")
             for route in (CHAT_REPLY, CHAT_CONFIRM):
                 print(ratio_line(app, bare, route))
