@@ -85,7 +85,8 @@ class Embedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         prompt_name = prompt if prompt and prompt in (self.model.prompts or {}) else None
         vectors = self.model.encode(
-            texts, prompt_name=prompt_name, batch_size=BATCH_SIZE,
+            # "" and not None: else sentence-transformers adds the model's default prompt, unknown to the cache key.
+            texts, prompt_name=prompt_name, prompt=None if prompt_name else "", batch_size=BATCH_SIZE,
             normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)

@@ -78,3 +78,13 @@ def test_a_vector_cached_meanwhile_by_another_process_is_kept(store, embedder, m
 def test_a_missing_model_gives_a_clear_message(tmp_path):
     with pytest.raises(EmbeddingModelMissing, match="kan niet geladen worden"):
         Embedder(str(tmp_path / "bestaat-niet")).encode(["x"])
+
+
+def test_no_prompt_means_no_prompt(embedder):
+    """prompt=None is cached under '#': sentence-transformers must not add the folder's default prompt ("passage: ")."""
+    texts = ["Meer bomen in de wijk.", "De bus rijdt 's avonds te weinig."]
+    bare = embedder.encode(texts, prompt=None)
+    passage = embedder.encode(texts, prompt="passage")
+    assert np.abs(bare - passage).max() > 1e-3
+    sentence_transformers_default = embedder.model.encode(texts, normalize_embeddings=True)
+    assert np.allclose(passage, sentence_transformers_default, atol=1e-5)  # the default it would have added
