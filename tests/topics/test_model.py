@@ -9,6 +9,7 @@ from topics.model import (
     Anchor,
     ModelSettings,
     ThemeClassifier,
+    _exact_neighbours,
     central_and_diverse,
     document_words,
     extractive_summary,
@@ -145,3 +146,15 @@ def test_extractive_summary_takes_first_sentences():
     summary = extractive_summary(["Meer bomen. Ook bankjes.", "Betaalbare huizen voor jongeren", "x" * 300])
     assert summary.startswith("Meer bomen. Betaalbare huizen voor jongeren.")
     assert summary.endswith("…") and len(summary) < 300
+
+
+def test_exact_neighbours_are_listed_as_umap_lists_its_own():
+    vectors = np.random.default_rng(3).normal(size=(40, 8)).astype(np.float32)
+    indices, distances, index = _exact_neighbours(vectors, 5)
+    unit_rows = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    cosine_distance = 1 - unit_rows @ unit_rows.T
+    np.fill_diagonal(cosine_distance, np.inf)
+    assert index is None and indices.shape == distances.shape == (40, 5)
+    assert (indices[:, 0] == np.arange(40)).all() and (distances[:, 0] == 0).all()
+    assert (indices[:, 1:] == np.argsort(cosine_distance, axis=1)[:, :4]).all()
+    assert np.allclose(distances[:, 1:], np.sort(cosine_distance, axis=1)[:, :4], atol=1e-5)
