@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+
+from joblib import Parallel, delayed
 
 from nlp.preprocess import detect_language, is_non_answer, key_phrases, lemmas, normalize
 from nlp.redaction import redact_docs
@@ -18,8 +21,30 @@ class Analysis:
     normalized: str  # normalised text, still with personal data: keep it out of views and exports
 
 
-def analyse(texts: list[str]) -> list[Analysis]:
-    """Analyse many responses at once (nlp.pipe batches; the pipeline loads once per process)."""
+# A second process first imports spaCy and loads the pipeline (a few seconds): worth it only for big batches.
+PARALLEL_FROM_TEXTS = 2000
+
+
+def analyse(texts: list[str], *, processes: int | None = None) -> list[Analysis]:
+    """Analyse many responses at once (nlp.pipe batches; the pipeline loads once per process).
+
+    A big batch (an import, a benchmark) is split over the machine's cores, at most two processes by default;
+    every text is analysed on its own, so the result does not depend on the split.
+    """
+    if processes is None:
+        processes = min(2, len(os.sched_getaffinity(0))) if len(texts) >= PARALLEL_FROM_TEXTS else 1
+    processes = max(1, min(processes, len(texts)))
+    if processes == 1:
+        return _analyse(texts)
+    size = -(-len(texts) // processes)
+    parts = [texts[start : start + size] for start in range(0, len(texts), size)]
+    # loky starts fresh interpreters (safe beside a web server or torch threads) and, unlike multiprocessing's
+    # spawn, does not re-run the caller's script; the workers stay up for the next big batch.
+    analysed = Parallel(n_jobs=len(parts), backend="loky")(delayed(_analyse)(part) for part in parts)
+    return [analysis for part in analysed for analysis in part]
+
+
+def _analyse(texts: list[str]) -> list[Analysis]:
     normalized = [normalize(t) for t in texts]
     results = []
     for norm, (redacted, doc) in zip(normalized, redact_docs(normalized)):

@@ -73,3 +73,16 @@ def test_analyse_redacts_before_analysing():
     assert result[3] == nlp.Analysis(
         redacted="", language="und", lemmas=[], key_phrases=[], is_non_answer=True, normalized=""
     )
+
+
+def test_a_batch_split_over_two_processes_gives_the_same_analyses_in_order():
+    texts = [
+        "Groeten, Piet Jansen: meer bankjes in Meerzicht!",
+        "weet niet",
+        "Bel me op 06-12345678 over de groene daken.",
+        "Betaalbare huizen voor starters in Rokkeveen",
+        "",
+        "De tram naar Den Haag moet vaker rijden.",
+        "Please more trees.",
+    ]
+    assert nlp.analyse(texts, processes=2) == nlp.analyse(texts, processes=1)
