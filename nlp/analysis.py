@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
 
 from nlp.preprocess import detect_language, is_non_answer, key_phrases, lemmas, normalize
 from nlp.redaction import redact_docs
@@ -39,9 +39,16 @@ def analyse(texts: list[str], *, processes: int | None = None) -> list[Analysis]
     size = -(-len(texts) // processes)
     parts = [texts[start : start + size] for start in range(0, len(texts), size)]
     # loky starts fresh interpreters (safe beside a web server or torch threads) and, unlike multiprocessing's
-    # spawn, does not re-run the caller's script; the workers stay up for the next big batch.
-    analysed = Parallel(n_jobs=len(parts), backend="loky")(delayed(_analyse)(part) for part in parts)
-    return [analysis for part in analysed for analysis in part]
+    # spawn, does not re-run the caller's script. This process analyses the first part meanwhile.
+    executor = get_reusable_executor(max_workers=len(parts) - 1)
+    try:
+        others = [executor.submit(_analyse, part) for part in parts[1:]]
+        results = _analyse(parts[0])
+        for other in others:
+            results += other.result()
+    finally:
+        executor.shutdown(wait=True)  # each worker holds its own pipeline: give that memory back now
+    return results
 
 
 def _analyse(texts: list[str]) -> list[Analysis]:

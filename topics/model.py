@@ -430,9 +430,12 @@ UMAP_EXACT_NEIGHBOURS_UNTIL = 4096
 
 
 def _exact_neighbours(vectors: np.ndarray, neighbours: int) -> tuple[np.ndarray, np.ndarray, None]:
+    from sklearn import config_context
     from sklearn.neighbors import NearestNeighbors
 
-    distances, indices = NearestNeighbors(n_neighbors=neighbours, metric="cosine", algorithm="brute").fit(vectors).kneighbors()
+    with config_context(working_memory=64):  # MB per chunk of the distance matrix (default 1 GB)
+        search = NearestNeighbors(n_neighbors=neighbours, metric="cosine", algorithm="brute").fit(vectors)
+        distances, indices = search.kneighbors()
     # UMAP's own neighbour lists start with the row itself, at distance 0.
     own = np.arange(len(vectors))[:, None]
     return np.hstack([own, indices[:, :-1]]), np.hstack([np.zeros_like(own, dtype=distances.dtype), distances[:, :-1]]), None
