@@ -1,4 +1,4 @@
-"""Shared by the chat, load and fault benchmarks: a throw-away stack of the three servers, percentiles, memory.
+"""Shared by the benchmarks: a throw-away stack of the three servers (chat, load, faults), percentiles, memory.
 
 The stack runs the action server, Rasa and the web application as subprocesses on free loopback ports, on a
 response store and tracker store in a temporary folder (or the database URL given), so no real data is
@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,41 +134,57 @@ def running_stack(web: bool = True, database_url: str | None = None) -> Iterator
                 stack.stop()
 
 
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process and all its children (a server's workers, a benchmark's helper processes)."""
+    process = psutil.Process(pid)
+    return [process, *process.children(recursive=True)]
+
+
+def server_pids(stack: Stack) -> dict[str, int]:
+    return {role: server.process.pid for role, server in stack.servers.items() if server.process is not None}
+
+
 def cpu_seconds(stack: Stack) -> dict[str, float]:
     """CPU time (user + system, children included) each server has used so far, and this process ("load")."""
     used = {"load": sum(psutil.Process().cpu_times()[:2])}
     for role, server in stack.servers.items():
         try:
-            process = psutil.Process(server.process.pid)
-            used[role] = sum(sum(p.cpu_times()[:2]) for p in [process, *process.children(recursive=True)])
+            used[role] = sum(sum(p.cpu_times()[:2]) for p in process_tree(server.process.pid))
         except (psutil.Error, AttributeError):
             used[role] = float("nan")  # not running right now
     return used
 
 
 class PeakMemory:
-    """Samples the resident memory (RSS, children included) of each server every half second; keeps the peak."""
+    """Samples the resident memory (RSS, children included) of each process every half second; keeps the peak.
 
-    def __init__(self, stack: Stack, interval: float = 0.5):
-        self.stack = stack
+    `pids` says which processes, by name, at each sample: servers come and go when a fault test kills them.
+    """
+
+    def __init__(self, pids: Callable[[], dict[str, int]], interval: float = 0.5):
+        self.pids = pids
         self.interval = interval
         self.peak_mb: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
 
     def _rss(self, pid: int) -> int:
+        total = 0
         try:
-            process = psutil.Process(pid)
-            return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+            tree = process_tree(pid)
         except psutil.Error:
             return 0  # killed or restarting right now
+        for process in tree:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                continue  # a child that ended meanwhile
+        return total
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            for role, server in self.stack.servers.items():
-                if server.process is not None:
-                    mb = self._rss(server.process.pid) / 2**20
-                    self.peak_mb[role] = max(self.peak_mb.get(role, 0.0), mb)
+            for role, pid in self.pids().items():
+                self.peak_mb[role] = max(self.peak_mb.get(role, 0.0), self._rss(pid) / 2**20)
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()

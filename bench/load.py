@@ -39,7 +39,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._services import PASSWORD, PeakMemory, Stack, cpu_seconds, percentile, running_stack  # noqa: E402
+from bench._services import (  # noqa: E402
+    PASSWORD, PeakMemory, Stack, cpu_seconds, percentile, running_stack, server_pids,
+)
 
 CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b")
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -448,7 +450,7 @@ def main() -> int:
     bare_minutes = args.minutes if args.bare_minutes is None else args.bare_minutes
 
     started = time.monotonic()
-    with running_stack(database_url=args.database_url) as stack, PeakMemory(stack) as memory:
+    with running_stack(database_url=args.database_url) as stack, PeakMemory(lambda: server_pids(stack)) as memory:
         print(f"servers ready after {time.monotonic() - started:.0f} s; warming up")
         asyncio.run(warm_up(stack))
         print(

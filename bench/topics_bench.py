@@ -27,7 +27,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -62,32 +61,6 @@ def cpu_seconds() -> float:
     """This process and its finished children (nlp.analyse's worker process for big batches)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-class TreeMemory:
-    """Peak RSS of this process plus its live children, sampled every 0.1 s (max RSS counts one process only)."""
-
-    def __init__(self):
-        import psutil
-
-        self.process, self.peak = psutil.Process(), 0
-        threading.Thread(target=self._sample, daemon=True).start()
-
-    def _sample(self) -> None:
-        import psutil
-
-        while True:
-            total = 0
-            for process in [self.process, *self.process.children(recursive=True)]:
-                try:
-                    total += process.memory_info().rss
-                except psutil.NoSuchProcess:
-                    continue
-            self.peak = max(self.peak, total)
-            time.sleep(0.1)
-
-    def peak_mb(self) -> float:
-        return self.peak / 2**20
 
 
 class Stages:
@@ -142,7 +115,6 @@ def run_size(size: int, new: int) -> dict:
 
     texts = synthetic_texts(size + new)
     fitted, extra = texts[:size], texts[size:]
-    memory = TreeMemory()
     load_before = os.getloadavg()[0]
     clock = time.monotonic()
     warm_up()
@@ -202,7 +174,6 @@ def run_size(size: int, new: int) -> dict:
         "stages_s": stages.table(),
         "load_average_1min": [round(load_before, 1), round(load_after, 1)],
         "torch_threads": torch_threads(),
-        "peak_rss_mb": round(max(peak_mb(), memory.peak_mb())),
         "peak_rss_main_process_mb": round(peak_mb()),
         "subthemes": metrics["subthemes"],
         "outlier_share": metrics["outlier_share"],
@@ -223,7 +194,12 @@ def main() -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: run one size, print JSON
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_size(args.one, args.new)))
+        from bench._services import PeakMemory
+
+        with PeakMemory(lambda: {"tree": os.getpid()}, interval=0.1) as memory:
+            result = run_size(args.one, args.new)
+        result["peak_rss_mb"] = round(max(result["peak_rss_main_process_mb"], memory.peak_mb.get("tree", 0.0)))
+        print(json.dumps(result))
         return 0
     results = []
     for size in args.sizes:
