@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
+from joblib import cpu_count
 from joblib.externals.loky import get_reusable_executor
 
 from nlp.preprocess import detect_language, is_non_answer, key_phrases, lemmas, normalize
@@ -32,7 +32,7 @@ def analyse(texts: list[str], *, processes: int | None = None) -> list[Analysis]
     every text is analysed on its own, so the result does not depend on the split.
     """
     if processes is None:
-        processes = min(2, len(os.sched_getaffinity(0))) if len(texts) >= PARALLEL_FROM_TEXTS else 1
+        processes = min(2, cpu_count()) if len(texts) >= PARALLEL_FROM_TEXTS else 1  # cores this process may use
     processes = max(1, min(processes, len(texts)))
     if processes == 1:
         return _analyse(texts)

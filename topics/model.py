@@ -425,8 +425,8 @@ def fit_model(
 
 
 # From this many rows on UMAP switches to approximate neighbours (NNDescent), whose numba code compiles for
-# ~30 s in every new process; exact neighbours from one matrix product take ~2 s for 10k responses.
-UMAP_EXACT_NEIGHBOURS_UNTIL = 4096
+# ~30 s in every new process; we hand it exact ones instead (one matrix product, ~2 s for 10k responses).
+UMAP_APPROXIMATE_FROM = 4096
 
 
 def _exact_neighbours(vectors: np.ndarray, neighbours: int) -> tuple[np.ndarray, np.ndarray, None]:
@@ -447,7 +447,7 @@ def _umap(vectors: np.ndarray, components: int, settings: ModelSettings, *, min_
     from umap import UMAP
 
     neighbours = max(2, min(settings.umap_neighbors, len(vectors) - 1))
-    exact = len(vectors) >= UMAP_EXACT_NEIGHBOURS_UNTIL
+    exact = len(vectors) >= UMAP_APPROXIMATE_FROM
     # random_state makes UMAP deterministic (and single-threaded); n_jobs=1 says so explicitly.
     model = UMAP(
         n_neighbors=neighbours, n_components=components, min_dist=min_dist, metric="cosine",
