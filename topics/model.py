@@ -438,7 +438,8 @@ def _exact_neighbours(vectors: np.ndarray, neighbours: int) -> tuple[np.ndarray,
         distances, indices = search.kneighbors()
     # UMAP's own neighbour lists start with the row itself, at distance 0.
     own = np.arange(len(vectors))[:, None]
-    return np.hstack([own, indices[:, :-1]]), np.hstack([np.zeros_like(own, dtype=distances.dtype), distances[:, :-1]]), None
+    at_zero = np.zeros_like(own, dtype=distances.dtype)
+    return np.hstack([own, indices[:, :-1]]), np.hstack([at_zero, distances[:, :-1]]), None
 
 
 def _umap(vectors: np.ndarray, components: int, settings: ModelSettings, *, min_dist: float) -> np.ndarray:
