@@ -11,6 +11,7 @@ from samenspraak.consultations import load_consultation
 
 PII_FILE = DATA_DIR / "eval" / "pii" / "sentences.jsonl"
 THEMES_FILE = DATA_DIR / "eval" / "themes" / "zoetermeer-2040-labelled.csv"
+SECOND_CODER_FILE = DATA_DIR / "eval" / "themes" / "zoetermeer-2040-second-coder.csv"
 PII_LABELS = {"NAAM", "E-MAIL", "TELEFOON", "ADRES", "BSN", "IBAN", "KENTEKEN", "URL"}
 
 
@@ -45,13 +46,30 @@ def test_pii_spans_are_in_bounds_labelled_and_checksummed():
     assert seen == PII_LABELS
 
 
+def _rows(path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _assert_valid_labels(row: dict, keys: set[str]):
+    labels = row["labels"].split(";")
+    assert 1 <= len(labels) <= 2 and set(labels) <= keys and len(set(labels)) == len(labels), row["id"]
+    assert len(labels) == 1 or not {"overig", "geen"} & set(labels), f"{row['id']}: overig/geen with a theme"
+
+
 def test_theme_labels_are_keys_of_the_2040_consultation():
     keys = {theme.key for theme in load_consultation("zoetermeer-2040").themes} | {"overig", "geen"}
-    with THEMES_FILE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = _rows(THEMES_FILE)
     assert len(rows) >= 300
     assert len({row["id"] for row in rows}) == len(rows)
     for row in rows:
-        labels = row["labels"].split(";")
         assert row["text"].strip(), row["id"]
-        assert 1 <= len(labels) <= 2 and set(labels) <= keys, row["id"]
+        _assert_valid_labels(row, keys)
+
+
+def test_second_coder_labelled_every_row_with_allowed_labels():
+    keys = {theme.key for theme in load_consultation("zoetermeer-2040").themes} | {"overig", "geen"}
+    second = _rows(SECOND_CODER_FILE)
+    assert [row["id"] for row in second] == [row["id"] for row in _rows(THEMES_FILE)]
+    for row in second:
+        _assert_valid_labels(row, keys)
