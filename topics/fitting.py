@@ -23,6 +23,7 @@ from topics.edits import new_subtheme, replay_edits, resolve_theme
 from topics.embeddings import Embedder, cached_embeddings, get_embedder, stored_vectors
 from topics.errors import TopicsError
 from topics.model import (
+    Anchor,
     Describer,
     ModelResult,
     ModelSettings,
@@ -36,6 +37,7 @@ from topics.model import (
     fit_model,
 )
 from topics.runs import RUN_ASSIGN, RUN_FIT, fail_run, finish_run, last_fit, start_run
+from topics.tuning import TunedEmbedder, TuningSettings
 
 # A new subtopic continues an old subtheme when they share at least this share of responses (Jaccard).
 MATCH_MIN_JACCARD = 0.3
@@ -92,23 +94,33 @@ def _staff_examples(session: Session, consultation_id: int) -> list[tuple[str, s
     )
 
 
-def _classifier(store: Store, definition, embedder: Embedder, settings: ModelSettings, staff: list[tuple[str, str]],
-                corpus: np.ndarray) -> ThemeClassifier:
-    """Prototypes from the consultation file and other_anchors.yaml, moved towards the consultation's
-    responses (`corpus`), or a classifier trained on what staff confirmed by hand."""
-    anchors = anchors_for(definition)
+def build_classifier(store: Store, anchors: list[Anchor], embedder: Embedder, settings: ModelSettings,
+                     staff: list[tuple[str, str]], corpus: np.ndarray,
+                     tuning: TuningSettings | None = None) -> tuple[ThemeClassifier, Embedder]:
+    """Prototypes from the anchors (`anchors_for`: consultation file and other_anchors.yaml), moved towards
+    the consultation's responses (`corpus`); or, once staff placed enough responses by hand, a classifier
+    trained on them over an encoder tuned on them (topics.tuning). Returns the classifier and the embedder
+    it reads. `staff`: (text, theme key) per response staff placed."""
+    keys = [anchor.key for anchor in anchors]
     texts = [[text for group in anchor.groups for text in group] for anchor in anchors]
-    flat = cached_embeddings(store, [t for group in texts for t in group], embedder)
+    staff = [(text, key) for text, key in staff if key in keys]
+    features = embedder
+    if len(staff) >= settings.min_staff_examples and len({key for _, key in staff}) >= 2:
+        placed: dict[str, set[int]] = {}
+        for text, key in staff:
+            placed.setdefault(text, set()).add(keys.index(key))
+        examples = [(text, frozenset({index})) for index, group in enumerate(texts) for text in group]
+        features = TunedEmbedder(embedder, examples + [(t, frozenset(c)) for t, c in placed.items()], tuning or TuningSettings())
+    flat = cached_embeddings(store, [t for group in texts for t in group], features)
     vectors, start = [], 0
     for group in texts:
         vectors.append(flat[start : start + len(group)])
         start += len(group)
     classifier = ThemeClassifier(anchors, vectors, settings)
-    staff = [(text, key) for text, key in staff if key in classifier.keys]
     if staff:
-        examples = cached_embeddings(store, [text for text, _ in staff], embedder)
-        classifier = classifier.learn(examples, [classifier.keys.index(key) for _, key in staff])
-    return classifier.adapt(corpus)
+        examples = cached_embeddings(store, [text for text, _ in staff], features)
+        classifier = classifier.learn(examples, [keys.index(key) for _, key in staff])
+    return classifier.adapt(corpus), features
 
 
 # ------------------------------------------------------------------------------------------------- fit
@@ -139,13 +151,20 @@ def fit(consultation: str, *, progress: Progress | None = None, store: Store | N
         report("Embeddings berekenen", 0, len(texts))
         embeddings = cached_embeddings(store, texts, embedder, progress=lambda done, total: report("Embeddings berekenen", done, total))
         report("Embeddings berekenen", len(texts), len(texts))
-        classifier = _classifier(store, definition, embedder, settings, staff, embeddings)
+        # With a staff review this trains the tuned encoder (topics.tuning), else only embeds the anchors.
+        report("Indeling voorbereiden", 0, 1)
+        classifier, features = build_classifier(store, anchors_for(definition), embedder, settings, staff, embeddings)
+        report("Indeling voorbereiden", 1, 1)
+        class_vectors = embeddings
+        if features is not embedder:
+            stage = "Embeddings na beoordeling"
+            class_vectors = cached_embeddings(store, texts, features, progress=lambda done, total: report(stage, done, total))
         describer = Describer(lambda words: cached_embeddings(store, words, embedder), settings)
         documents = [
             document_words(row.lemmas, row.text_redacted) if row.language in DESCRIBED_LANGUAGES else "" for row in rows
         ]
         hints = [row.theme_hint for row in rows]
-        result = fit_model(embeddings, documents, texts, classifier, describer, settings, report, hints)
+        result = fit_model(embeddings, documents, texts, classifier, describer, settings, report, hints, class_vectors)
         report("Opslaan", 0, 1)
         with store.session() as session:
             subthemes = _write_fit(session, consultation_id, ids, texts, embeddings, result, classifier.keys)
@@ -157,6 +176,7 @@ def fit(consultation: str, *, progress: Progress | None = None, store: Store | N
                 "subthemes": subthemes,
                 "mode": result.mode,
                 "classifier": result.classifier_mode,
+                "classifier_embeddings": features.name,
                 "replayed_edits": replayed,
                 "seconds": round(time.monotonic() - started, 1),
                 "map": {str(i): [round(float(x), 4), round(float(y), 4)] for i, (x, y) in zip(ids, result.coordinates)},
@@ -331,8 +351,9 @@ def assign_new(consultation: str, *, store: Store | None = None) -> int:
         embeddings = cached_embeddings(store, [row.text_redacted for row in rows], embedder)
         # The same corpus the fit adapted to, plus the new responses (their vectors are cached by now).
         corpus = cached_embeddings(store, everything, embedder)
-        classifier = _classifier(store, definition, embedder, settings, staff, corpus)
-        prediction = classifier.predict(embeddings, [row.theme_hint for row in rows])
+        classifier, features = build_classifier(store, anchors_for(definition), embedder, settings, staff, corpus)
+        class_vectors = embeddings if features is embedder else cached_embeddings(store, [row.text_redacted for row in rows], features)
+        prediction = classifier.predict(class_vectors, [row.theme_hint for row in rows])
         coordinates = _place_on_map(store, embedder, fitted_map, embeddings)
         with store.session() as session:
             themes = {t.key: t for t in session.scalars(select(Theme).where(Theme.consultation_id == consultation_id))}

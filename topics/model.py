@@ -8,8 +8,8 @@
    (one soft k-means step), so it speaks the residents' words as well as the vision's. The theme
    a resident picked in the chat (`theme_hint`) is a bounded prior on top.
    Once staff have confirmed enough responses, a logistic regression on anchors + confirmed responses
-   replaces the prototypes (measured in evals/: zero-shot tops out well below what a few dozen
-   confirmed answers per theme give).
+   replaces the prototypes, over an encoder tuned on the same examples (topics.tuning; measured in evals/:
+   zero-shot tops out well below what a few dozen confirmed answers per theme give).
 2. Subthemes (from `small_data` responses on): BERTopic-style UMAP (fixed random_state) + HDBSCAN within
    each top-level theme, so emergent subthemes nest under the vision; small data skips this (no outlier blob).
 3. Description: BERTopic in manual mode (our labels, no re-clustering) for Dutch c-TF-IDF on the nlp lemmas
@@ -380,16 +380,18 @@ def fit_model(
     settings: ModelSettings,
     progress: Progress | None = None,
     hints: Sequence[str | None] | None = None,
+    class_embeddings: np.ndarray | None = None,
 ) -> ModelResult:
     """Classify, cluster (unless small data), describe. Deterministic for the same input and settings.
 
     `documents` are the lemma texts of `document_words`, `texts` the redacted responses they came from,
-    `hints` the themes residents picked (or None each).
+    `hints` the themes residents picked (or None each), `class_embeddings` what the classifier reads when
+    it has its own encoder (tuned on staff review; default: `embeddings`).
     """
     step = progress or (lambda *_: None)
     n = len(embeddings)
     step("Indelen in thema's van de visie", 0, n)
-    prediction = classifier.predict(embeddings, hints)
+    prediction = classifier.predict(embeddings if class_embeddings is None else class_embeddings, hints)
     primary = np.array([labels[0][0] for labels in prediction.labels], dtype=int)
     step("Indelen in thema's van de visie", n, n)
 
