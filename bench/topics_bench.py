@@ -12,7 +12,11 @@ embedding stage also holds the embeddings of the vision's anchor texts, key-phra
 words. Texts are synthetic: sentences of the demo data
 and of the labelled eval set, recombined until every text is unique. Targets: 10k <= 5 min, <= 4 GB.
 
-Run: `make bench-topics` or `python bench/topics_bench.py [--sizes 1000 10000] [--new 100]`.
+`--review N`: afterwards staff confirm N responses in the model's own top theme, and a re-fit learns from
+them (tunes the encoder, embeds every response again with it; topics/tuning.py). Timed apart; the peak
+memory printed then covers the whole run, re-fit included.
+
+Run: `make bench-topics` or `python bench/topics_bench.py [--sizes 1000 10000] [--new 100] [--review 300]`.
 """
 
 from __future__ import annotations
@@ -105,7 +109,31 @@ def warm_up() -> None:
     HDBSCAN(min_cluster_size=10).fit_predict(reduced)
 
 
-def run_size(size: int, new: int) -> dict:
+def confirm_by_staff(store, consultation_id: int, count: int) -> int:
+    """Staff place `count` responses, spread over the corpus, in the top-level theme the model gave them."""
+    from sqlalchemy import select
+
+    import topics
+    from samenspraak.store import Response, Theme, ThemeAssignment
+
+    with store.session() as session:
+        rows = session.execute(
+            select(ThemeAssignment.response_id, ThemeAssignment.theme_id)
+            .join(Theme, Theme.id == ThemeAssignment.theme_id)
+            .join(Response, Response.id == ThemeAssignment.response_id)
+            .where(Response.consultation_id == consultation_id, Theme.parent_id.is_(None))
+            .order_by(ThemeAssignment.response_id, ThemeAssignment.confidence.desc())
+        ).all()
+    top = {}
+    for response_id, theme_id in rows:
+        top.setdefault(response_id, theme_id)
+    chosen = sorted(top)[:: max(1, len(top) // count)][:count]
+    for response_id in chosen:
+        topics.move_response(response_id, None, top[response_id], store=store)
+    return len(chosen)
+
+
+def run_size(size: int, new: int, review: int = 0, memory=None) -> dict:
     from sqlalchemy import insert
 
     import topics
@@ -163,6 +191,20 @@ def run_size(size: int, new: int) -> dict:
 
         with store.session() as session:
             metrics = session.get(TopicRun, run_id).metrics
+        after_review = None
+        if review:
+            import topics.tuning
+
+            # The bench's tuned model stays out of var/ (which keeps only the newest few).
+            topics.tuning.tuned_folder = lambda: Path(folder) / "tuned"
+            confirmed = confirm_by_staff(store, consultation_id, review)
+            review_stages = Stages()
+            clock = time.monotonic()
+            topics.fit(CONSULTATION, progress=review_stages.progress, store=store)
+            review_stages.start(None)
+            after_review = {"confirmed": confirmed, "refit_s": round(time.monotonic() - clock, 1),
+                            "refit_cpu_s": round(sum(review_stages.cpu.values()), 1), "stages_s": review_stages.table(),
+                            "peak_rss_mb_so_far": round(memory.peak_mb.get("tree", 0.0)) if memory else None}
         store.dispose()
     return {
         "responses": size,
@@ -178,6 +220,7 @@ def run_size(size: int, new: int) -> dict:
         "subthemes": metrics["subthemes"],
         "outlier_share": metrics["outlier_share"],
         "assign_only": {"responses": placed, "seconds": round(assign_seconds, 2)},
+        "refit_after_review": after_review,
     }
 
 
@@ -191,20 +234,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--new", type=int, default=100, help="responses for the assign-only timing")
+    parser.add_argument("--review", type=int, default=0, help="staff-confirmed responses for a re-fit after review")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: run one size, print JSON
     args = parser.parse_args()
     if args.one:
         from bench._services import PeakMemory
 
         with PeakMemory(lambda: {"tree": os.getpid()}, interval=0.1) as memory:
-            result = run_size(args.one, args.new)
+            result = run_size(args.one, args.new, args.review, memory)
         result["peak_rss_mb"] = round(max(result["peak_rss_main_process_mb"], memory.peak_mb.get("tree", 0.0)))
         print(json.dumps(result))
         return 0
     results = []
     for size in args.sizes:
         child = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--new", str(args.new)],
+            [sys.executable, __file__, "--one", str(size), "--new", str(args.new), "--review", str(args.review)],
             capture_output=True, text=True, cwd=REPO,
         )
         if child.returncode != 0:
@@ -223,6 +267,12 @@ def main() -> int:
         print(f"\n{r['responses']:,} responses, per stage (wall s / CPU s):")
         for name, figures in r["stages_s"].items():
             print(f"  {name:<34} {figures['wall']:>7} / {figures['cpu']}")
+        review = r["refit_after_review"]
+        if review:
+            print(f"  re-fit after {review['confirmed']} confirmed by staff: {review['refit_s']} s "
+                  f"({review['refit_cpu_s']} CPU s), peak so far {review['peak_rss_mb_so_far']} MB")
+            for name, figures in review["stages_s"].items():
+                print(f"    {name:<32} {figures['wall']:>7} / {figures['cpu']}")
     return 0
 
 

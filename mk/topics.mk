@@ -24,5 +24,5 @@ topics-test: embedding-model ## Tests of topics/
 eval-topics: embedding-model ## ARI, NMI and micro-F1 (bootstrap CI) vs BERTopic's default pipeline; JSON in var/evals/
 	$(PY) -m evals.topics_eval
 
-bench-topics: embedding-model ## End-to-end time and peak memory for 1k and 10k responses, assign-only for 100
-	$(PY) bench/topics_bench.py
+bench-topics: embedding-model ## End-to-end time and peak memory for 1k and 10k, assign-only for 100, re-fit after 300 reviewed
+	$(PY) bench/topics_bench.py --review 300

