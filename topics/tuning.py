@@ -34,7 +34,8 @@ TUNED_KEPT = 3
 
 @dataclass(frozen=True)
 class TuningSettings:
-    """Chosen by cross-validation inside the dev half of the resident-style set (see docs/topics.md)."""
+    """`steps` by cross-validation inside the dev half of the resident-style set (evals/topics_eval.py
+    --tune-steps; docs/topics.md); the rest are common SetFit/SupCon values, not tuned here."""
 
     steps: int = 30
     batch_size: int = 32
