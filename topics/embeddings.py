@@ -68,7 +68,7 @@ class Embedder:
     @property
     def model(self):
         if self._model is None:
-            self._model = load_sentence_model(self.model_ref, self.is_local)
+            self._model = _load(self.model_ref, self.is_local)
         return self._model
 
     @property
@@ -92,7 +92,7 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_sentence_model(model_ref: str, is_local: bool):
+def _load(model_ref: str, is_local: bool):
     # Must be set before huggingface_hub is imported; an explicit user setting wins.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
