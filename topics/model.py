@@ -48,7 +48,8 @@ Progress = Callable[[str, int, int], None]
 class ModelSettings:
     """temperature, second_ratio and min_confidence were tuned on the first half of the resident-style set
     (`python -m evals.topics_eval --tune`); logistic_c by its k-fold staff-review simulation; adaptation on
-    the same dev half (the grid's best; its neighbours 0.5 and ratio 0.6/0.8 score within 0.02)."""
+    the same dev half (the grid's best; its neighbours 0.5 and ratio 0.6/0.8 score within 0.02); the
+    trained classifier's weights by repeated cross-validation inside the dev half (docs/topics.md)."""
 
     seed: int = 42
     # Below this many responses: similarity to the vision only, no clustering (BERTopic issue #1018).
@@ -67,6 +68,9 @@ class ModelSettings:
     # Staff-confirmed responses needed before a trained classifier replaces the prototypes.
     min_staff_examples: int = 30
     logistic_c: float = 30.0
+    # Once staff placed responses, an anchor text counts as this share of one placed response: where the
+    # vision's phrases and the reviewers disagree (social safety, debts), the reviewers win.
+    anchor_weight: float = 0.1
     umap_neighbors: int = 15
     umap_components: int = 5
     min_subtheme_size: int = 8
@@ -156,8 +160,13 @@ class ThemeClassifier:
 
         features = np.vstack(self._texts + [np.asarray(vectors)])
         targets = np.array(self._text_classes + classes)
+        weights = np.r_[np.full(len(self._text_classes), self.settings.anchor_weight), np.ones(len(classes))]
+        # Every theme weighs the same in total, so a theme staff placed few responses in still gets found.
+        totals = np.bincount(targets, weights=weights)
+        weights = weights * totals.sum() / (np.count_nonzero(totals) * totals[targets])
         trained = copy.copy(self)
-        trained.model = LogisticRegression(C=self.settings.logistic_c, max_iter=3000).fit(features, targets)
+        model = LogisticRegression(C=self.settings.logistic_c, max_iter=3000)
+        trained.model = model.fit(features, targets, sample_weight=weights)
         trained.mode = "trained"
         return trained
 

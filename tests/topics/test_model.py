@@ -70,6 +70,23 @@ def test_confirmed_responses_train_a_classifier_only_when_there_are_enough():
     assert trained.predict(examples[:1]).probabilities.shape == (1, 3)
 
 
+def test_placed_responses_outweigh_the_vision_phrases_they_contradict():
+    # The vision files debts under wonen (20 phrases on the fourth axis); staff place debt answers in groen.
+    debts = unit(0, 0.3, 0, 1)
+    anchors = [Anchor("groen", (("g",),)), Anchor("wonen", (tuple(f"w{i}" for i in range(21)),)), Anchor(OTHER_KEY, (("o",),))]
+    vectors = [unit(1, 0, 0, 0)[None], np.vstack([unit(0, 1, 0, 0)] + [debts] * 20), unit(0, 0, 1, 0)[None]]
+    rng = np.random.default_rng(0)
+
+    def near(vector, count):
+        return [unit(*(vector + rng.normal(scale=0.05, size=4))) for _ in range(count)]
+
+    placed = np.vstack(near(unit(1, 0, 0, 0), 20) + near(debts, 10) + near(unit(0, 1, 0, 0), 20))
+    classes = [0] * 30 + [1] * 20
+    for anchor_weight, expected in ((ModelSettings().anchor_weight, 0), (1.0, 1)):
+        trained = ThemeClassifier(anchors, vectors, ModelSettings(anchor_weight=anchor_weight)).learn(placed, classes)
+        assert trained.predict(debts[None]).labels[0][0][0] == expected
+
+
 def test_a_hint_decides_an_ambiguous_response():
     between = unit(1, 1.05, 0, 0)[None]  # as close to groen as to wonen
     for hint, expected in (("groen", 0), ("wonen", 1)):
