@@ -37,7 +37,7 @@ from topics.model import (
     fit_model,
 )
 from topics.runs import RUN_ASSIGN, RUN_FIT, fail_run, finish_run, last_fit, start_run
-from topics.tuning import TunedEmbedder, TuningSettings
+from topics.tuning import TunedEmbedder, TuningSettings, forget_vectors_without_file
 
 # A new subtopic continues an old subtheme when they share at least this share of responses (Jaccard).
 MATCH_MIN_JACCARD = 0.3
@@ -111,6 +111,8 @@ def build_classifier(store: Store, anchors: list[Anchor], embedder: Embedder, se
             placed.setdefault(text, set()).add(keys.index(key))
         examples = [(text, frozenset({index})) for index, group in enumerate(texts) for text in group]
         features = TunedEmbedder(embedder, examples + [(t, frozenset(c)) for t, c in placed.items()], tuning or TuningSettings())
+        # Before any tuned vector is read: all of them then come from the weights on disk (or trained now).
+        forget_vectors_without_file(store, embedder)
     flat = cached_embeddings(store, [t for group in texts for t in group], features)
     vectors, start = [], 0
     for group in texts:

@@ -10,7 +10,7 @@ describe what residents said, not the review.
 Only the transformer layers learn (the 96M-parameter word table stays frozen), so a tuned model is stored
 as the changed weights only (~85 MB) in var/models/tuned/, named by a hash of everything that shaped it:
 the same base model, examples and settings give the same name (and the same embedding cache rows), and a
-missing file is simply trained again.
+missing file is simply trained again. Cached vectors live as long as their file (`forget_vectors_without_file`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import delete, select
 
+from samenspraak.store import EmbeddingCache, Store
 from topics.embeddings import DOCUMENT_PROMPT, Embedder
 
 # Frozen: the word table is most of the model and barely moves in a few steps.
@@ -83,6 +85,22 @@ class TunedEmbedder(Embedder):
             model.eval()
             self._model = model
         return self._model
+
+
+def forget_vectors_without_file(store: Store, base: Embedder) -> int:
+    """Delete the cached vectors of tuned encoders (of `base`) whose weights file is gone; returns how many
+    encoders. Such a file was pruned, or trained on another machine: trained again, it gives a close encoder,
+    not the same one, and its vectors must not be read beside the old ones. Also frees the space."""
+    prefix = f"{base.name}+tuned@"
+    with store.session() as session:
+        names = session.scalars(
+            select(EmbeddingCache.model_name).where(EmbeddingCache.model_name.startswith(prefix, autoescape=True)).distinct()
+        ).all()
+        gone = [name for name in names
+                if not (tuned_folder() / f"{name[len(prefix):].split('#', 1)[0]}.safetensors").is_file()]
+        if gone:
+            session.execute(delete(EmbeddingCache).where(EmbeddingCache.model_name.in_(gone)))
+    return len(gone)
 
 
 def _copy_sharing_frozen(model):

@@ -9,12 +9,12 @@ from sqlalchemy import select
 import topics
 import topics.fitting
 import topics.tuning
-from samenspraak.store import TopicRun
+from samenspraak.store import EmbeddingCache, TopicRun
 from tests.topics import corpus
 from tests.topics.conftest import CONSULTATION, add_responses
 from tests.topics.test_fit import EXPECTED_THEME, fitted, keys_of, main_theme_share, snapshot, theme_ids  # noqa: F401
-from topics.embeddings import Embedder
-from topics.tuning import TunedEmbedder, TuningSettings
+from topics.embeddings import Embedder, cached_embeddings
+from topics.tuning import TunedEmbedder, TuningSettings, forget_vectors_without_file
 
 QUICK = TuningSettings(steps=12, batch_size=16)
 
@@ -71,11 +71,27 @@ def test_only_the_newest_tuned_models_are_kept(embedder, tuned_folder):
     assert sorted(p.name for p in tuned_folder.iterdir()) == sorted(names[1:])
 
 
+def test_cached_vectors_of_a_tuned_encoder_go_with_its_weights_file(store, embedder, tuned_folder):
+    texts = [text for text, _ in _examples()[:3]]
+    tuned = TunedEmbedder(embedder, _examples(), TuningSettings(steps=1, batch_size=4))
+    cached_embeddings(store, texts, tuned)
+    cached_embeddings(store, texts, embedder)
+
+    def rows(name: str) -> int:
+        with store.session() as session:
+            return len(session.scalars(select(EmbeddingCache.text_hash).where(EmbeddingCache.model_name.startswith(name))).all())
+
+    assert forget_vectors_without_file(store, embedder) == 0 and rows(tuned.name) == 3
+    tuned.path.unlink()  # pruned, or the store is shared with a machine that never trained it
+    assert forget_vectors_without_file(store, embedder) == 1
+    assert rows(tuned.name) == 0 and rows(f"{embedder.name}#") == 3  # the base model's vectors stay
+
+
 def test_staff_review_tunes_the_classifier_that_fit_and_assign_use(fitted, tuned_folder, monkeypatch):
     store, by_topic, _, _ = fitted
     monkeypatch.setattr(topics.fitting, "TuningSettings", lambda: QUICK)  # what fit and assign_new use
     themes = theme_ids(store)
-    placed = by_topic["fiets"] + by_topic["groen"]  # 30 responses: the minimum for a trained classifier
+    placed = by_topic["fiets"] + by_topic["groen"]  # more than the 30 a trained classifier needs
     for response_id in placed:
         target = themes[EXPECTED_THEME["fiets" if response_id in by_topic["fiets"] else "groen"]]
         topics.move_response(response_id, None, target, store=store)
