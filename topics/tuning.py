@@ -52,6 +52,15 @@ def tuned_folder() -> Path:
     return get_settings().var_dir / "models" / "tuned"
 
 
+def _name_prefix(base: Embedder) -> str:
+    """A tuned encoder's name is this plus its digest (also the start of its embedding-cache key)."""
+    return f"{base.name}+tuned@"
+
+
+def _weights_file(digest: str) -> Path:
+    return tuned_folder() / f"{digest}.safetensors"
+
+
 class TunedEmbedder(Embedder):
     """The base model plus weights learned from `examples`: (text, theme classes) pairs."""
 
@@ -66,8 +75,8 @@ class TunedEmbedder(Embedder):
         }
         digest = hashlib.sha256(json.dumps(recipe, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
         self.model_ref, self.is_local = base.model_ref, base.is_local
-        self.name = f"{base.name}+tuned@{digest}"
-        self.path = tuned_folder() / f"{digest}.safetensors"
+        self.name = _name_prefix(base) + digest
+        self.path = _weights_file(digest)
         self._model = None
 
     @property
@@ -91,13 +100,13 @@ def forget_vectors_without_file(store: Store, base: Embedder) -> int:
     """Delete the cached vectors of tuned encoders (of `base`) whose weights file is gone; returns how many
     encoders. Such a file was pruned, or trained on another machine: trained again, it gives a close encoder,
     not the same one, and its vectors must not be read beside the old ones. Also frees the space."""
-    prefix = f"{base.name}+tuned@"
+    prefix = _name_prefix(base)
     with store.session() as session:
         names = session.scalars(
             select(EmbeddingCache.model_name).where(EmbeddingCache.model_name.startswith(prefix, autoescape=True)).distinct()
         ).all()
         gone = [name for name in names
-                if not (tuned_folder() / f"{name[len(prefix):].split('#', 1)[0]}.safetensors").is_file()]
+                if not _weights_file(name[len(prefix):].split("#", 1)[0]).is_file()]
         if gone:
             session.execute(delete(EmbeddingCache).where(EmbeddingCache.model_name.in_(gone)))
     return len(gone)
