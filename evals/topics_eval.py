@@ -255,11 +255,12 @@ def evaluate(dataset: Dataset, store: Store, e5: Embedder, baseline: Embedder, s
             reviewer = (store, e5) if tuned else ()
             predicted = ours_with_review(dataset, classifier, embeddings, non_answers, k, *reviewer)
             name = f"ours + staff review, {encoder} ({k}-fold"
-            results.append(scores(f"{name}, ~{reviewed} confirmed)", *predicted, dataset, everything))
+            whole = scores(f"{name}, ~{reviewed} confirmed)", *predicted, dataset, everything)
+            results.append(whole)
             if halves:
                 results.append(scores(f"{name}), held-out half", *predicted, dataset, halves[1]))
             if partitions > 1:
-                f1s = [results[-1 - bool(halves)]["f1"]]
+                f1s = [whole["f1"]]
                 for extra in range(1, partitions):
                     other, _ = ours_with_review(dataset, classifier, embeddings, non_answers, k, *reviewer, seed=SEED + extra)
                     f1s.append(round(micro_f1(other, dataset.gold), 3))
