@@ -99,7 +99,7 @@ class TunedEmbedder(Embedder):
 def forget_vectors_without_file(store: Store, base: Embedder) -> int:
     """Delete the cached vectors of tuned encoders (of `base`) whose weights file is gone; returns how many
     encoders. Such a file was pruned, or trained on another machine: trained again, it gives a close encoder,
-    not the same one, and its vectors must not be read beside the old ones. Also frees the space."""
+    not necessarily the same one, and its vectors must not be read beside the old ones. Also frees the space."""
     prefix = _name_prefix(base)
     with store.session() as session:
         names = session.scalars(
