@@ -131,8 +131,15 @@ def test_insult_in_an_answer_is_not_kept(tracker, dispatcher, domain):
     assert responses(dispatcher) == ["utter_insult_not_stored"]
 
 
-def test_curse_word_with_a_normal_meaning_is_not_an_insult(tracker, dispatcher, domain):
-    text = "mensen met kanker moeten dichtbij zorg krijgen"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mensen met kanker moeten dichtbij zorg krijgen",
+        "de eikels van de oude bomen in het Westerpark liggen overal op het fietspad",
+        "de Mongolen die hier wonen willen een eigen ontmoetingsplek",
+    ],
+)
+def test_curse_word_with_a_normal_meaning_is_not_an_insult(tracker, dispatcher, domain, text):
     answered = answer(tracker, "opinion", text, "give_opinion", text, theme="palet-van-wijken")
     assert validate(dispatcher, answered, domain)["opinion"] == text
 
