@@ -221,7 +221,12 @@ def set_follow_up(theme_id: int, text: str | None, *, account_id: int | None = N
 
 
 def merge_themes(source_id: int, target_id: int, *, account_id: int | None = None, store: Store | None = None) -> None:
-    """Fold `source` into `target`: its responses (and subthemes) move; later re-fits follow the merge."""
+    """Fold `source` into `target`: its responses move; later re-fits follow the merge.
+
+    Within one main theme this joins two groups: the payload keeps the source's members, so a re-fit sends the
+    subtopic that continues the source to the target. Into another main theme it is a move of every response
+    (like `move_response`): the payload keeps each response's themes afterwards, replayed as staff placements.
+    """
     if source_id == target_id:
         raise EditError("Een thema kan niet met zichzelf worden samengevoegd.")
     with (store or get_store()).session() as session:
@@ -235,13 +240,21 @@ def merge_themes(source_id: int, target_id: int, *, account_id: int | None = Non
             )
         if target.parent_id == source.id:
             raise EditError("Een thema kan niet worden samengevoegd met een van zijn eigen subthema's.")
-        _log(session, source, account_id, MERGE, {"source": source.id, "target": target.id})
-        _apply_merge(session, source, target)
-        target.reviewed = True
+        members = sorted(session.scalars(select(ThemeAssignment.response_id).where(ThemeAssignment.theme_id == source.id)))
+        payload: dict = {"source": source.id, "target": target.id}
+        if (target.parent_id or target.id) == source.parent_id:
+            payload["members"] = members
+        else:
+            payload["themes_after"] = {
+                str(rid): sorted(_themes_after_move(session, response_theme_ids(session, rid), source, target))
+                for rid in members
+            }
+        _log(session, source, account_id, MERGE, payload)
+        _apply_merge(session, source, target, payload.get("themes_after", {}))
         refresh_centroid(session, target)
 
 
-def _apply_merge(session: Session, source: Theme, target: Theme) -> None:
+def _apply_merge(session: Session, source: Theme, target: Theme, themes_after: dict[str, list[int]]) -> None:
     for assignment in list(session.scalars(select(ThemeAssignment).where(ThemeAssignment.theme_id == source.id))):
         existing = session.scalar(
             select(ThemeAssignment).where(
@@ -265,14 +278,11 @@ def _apply_merge(session: Session, source: Theme, target: Theme) -> None:
         child.parent_id = target.id
     source.active = False
     source.merged_into_id = target.id
+    # Merging into a theme accepts it, as a rename does.
+    target.reviewed = True
     session.flush()
-    # Responses of the source now sit in the target: they also belong to the target's parent.
-    if target.parent_id is not None:
-        members = session.scalars(select(ThemeAssignment.response_id).where(ThemeAssignment.theme_id == target.id))
-        for response_id in list(members):
-            if target.parent_id not in response_theme_ids(session, response_id):
-                session.add(ThemeAssignment(response_id=response_id, theme_id=target.parent_id, source=STAFF, confidence=1.0))
-        session.flush()
+    for response_id, theme_ids in themes_after.items():
+        _replay_themes(session, int(response_id), theme_ids)
 
 
 def split_theme(
@@ -397,7 +407,9 @@ def _replay_one(session: Session, edit: AuditLog) -> bool:
         if edit.action == MOVE:
             return _replay_themes(session, response.id, payload["themes_after"])
         if edit.action == EXCLUDE:
-            _apply_exclude(session, response, bool(payload["excluded"]))
+            # The flag on the response is the current state: replaying an older value would undo a later one
+            # (excluded, then taken back in, would lose the themes the fit just gave it).
+            _apply_exclude(session, response, response.excluded)
             return True
         if edit.action == QUOTE:
             theme = resolve_theme(session, payload["theme_id"])
@@ -422,7 +434,7 @@ def _replay_one(session: Session, edit: AuditLog) -> bool:
         target = resolve_theme(session, payload["target"])
         if target is None or target.id == theme.id:
             return False
-        _apply_merge(session, theme, target)
+        _apply_merge(session, theme, target, payload.get("themes_after", {}))
     elif edit.action == SPLIT:
         new = session.get(Theme, payload["new_theme"])
         if new is None:

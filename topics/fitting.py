@@ -16,12 +16,12 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from samenspraak.consultations import DefinitionError, load_consultation
-from samenspraak.contributions import consultation_by_slug, sync_consultation
-from samenspraak.store import Response, Store, Theme, ThemeAssignment, get_store
-from topics.edits import new_subtheme, replay_edits, resolve_theme
+from samenspraak.consultations import load_consultation
+from samenspraak.contributions import sync_consultation
+from samenspraak.store import AuditLog, Response, Store, Theme, ThemeAssignment, get_store
+from topics.edits import MERGE, new_subtheme, replay_edits, resolve_theme
 from topics.embeddings import Embedder, cached_embeddings, get_embedder, stored_vectors
-from topics.errors import TopicsError
+from topics.errors import TopicsError, definition_errors_as_topics_errors
 from topics.model import (
     Anchor,
     Describer,
@@ -53,10 +53,8 @@ def _quiet(_stage: str, _done: int, _total: int) -> None:
 
 
 def _definition(slug: str):
-    try:
+    with definition_errors_as_topics_errors():
         return load_consultation(slug)
-    except DefinitionError as exc:
-        raise TopicsError(str(exc)) from exc
 
 
 def _corpus(session: Session, consultation_id: int, *, unassigned_only: bool = False) -> list:
@@ -105,10 +103,11 @@ def build_classifier(store: Store, anchors: list[Anchor], embedder: Embedder, se
     texts = [[text for group in anchor.groups for text in group] for anchor in anchors]
     staff = [(text, key) for text, key in staff if key in keys]
     features = embedder
-    if len(staff) >= settings.min_staff_examples and len({key for _, key in staff}) >= 2:
-        placed: dict[str, set[int]] = {}
-        for text, key in staff:
-            placed.setdefault(text, set()).add(keys.index(key))
+    placed: dict[str, set[int]] = {}
+    for text, key in staff:
+        placed.setdefault(text, set()).add(keys.index(key))
+    # Counted in responses, not in rows: a response placed in two themes is one example.
+    if len(placed) >= settings.min_staff_examples and len({key for _, key in staff}) >= 2:
         examples = [(text, frozenset({index})) for index, group in enumerate(texts) for text in group]
         features = TunedEmbedder(embedder, examples + [(t, frozenset(c)) for t, c in placed.items()], tuning or TuningSettings())
         # Before any tuned vector is read: all of them then come from the weights on disk (or trained now).
@@ -205,15 +204,26 @@ def _write_fit(session: Session, consultation_id: int, ids: list[int], texts: li
     themes = {t.key: t for t in session.scalars(select(Theme).where(Theme.consultation_id == consultation_id))}
     class_themes = [themes[key] for key in keys]
     old_members = _subtheme_members(session, consultation_id)
+    staffed = set(
+        session.scalars(
+            select(ThemeAssignment.theme_id)
+            .join(Response, Response.id == ThemeAssignment.response_id)
+            .where(Response.consultation_id == consultation_id, ThemeAssignment.source == "staff")
+        )
+    )
     session.execute(
         delete(ThemeAssignment).where(
             ThemeAssignment.response_id.in_(select(Response.id).where(Response.consultation_id == consultation_id))
         )
     )
-    targets = _match_subthemes(session, consultation_id, result, ids, class_themes, old_members)
+    targets = _match_subthemes(session, consultation_id, result, ids, class_themes, old_members, staffed)
+    # A resident may have deleted a response (by personal code) while the model ran.
+    remaining = _existing_responses(session, consultation_id)
 
     rows, members = [], {}
     for index, labels in enumerate(result.prediction.labels):
+        if ids[index] not in remaining:
+            continue
         theme_ids = {class_themes[c].id: confidence for c, confidence in labels}
         sub = result.subtopic_of[index]
         target = targets[sub] if sub >= 0 else None
@@ -252,7 +262,13 @@ def _describe(theme: Theme, member_indices: list[int], texts: list[str], embeddi
     theme.summary = extractive_summary([texts[member_indices[i]] for i in chosen]) or None
 
 
+def _existing_responses(session: Session, consultation_id: int) -> set[int]:
+    return set(session.scalars(select(Response.id).where(Response.consultation_id == consultation_id)))
+
+
 def _subtheme_members(session: Session, consultation_id: int) -> dict[int, set[int]]:
+    """Each subtheme's responses now; a subtheme staff merged into another main-theme-mate keeps the
+    members it had when merged (from the audit log), so the subtopic that continues it can follow the merge."""
     rows = session.execute(
         select(ThemeAssignment.theme_id, ThemeAssignment.response_id)
         .join(Theme, Theme.id == ThemeAssignment.theme_id)
@@ -261,6 +277,14 @@ def _subtheme_members(session: Session, consultation_id: int) -> dict[int, set[i
     members: dict[int, set[int]] = {}
     for theme_id, response_id in rows:
         members.setdefault(theme_id, set()).add(response_id)
+    merges = session.execute(
+        select(AuditLog.target_id, AuditLog.payload).where(
+            AuditLog.consultation_id == consultation_id, AuditLog.action == MERGE
+        )
+    )
+    for source_id, payload in merges:
+        if payload and payload.get("members"):
+            members[int(source_id)] = set(payload["members"])
     return members
 
 
@@ -269,9 +293,11 @@ def _title(label: str) -> str:
 
 
 def _match_subthemes(session: Session, consultation_id: int, result: ModelResult, ids: list[int],
-                     class_themes: list[Theme], old_members: dict[int, set[int]]) -> list[Theme | None]:
+                     class_themes: list[Theme], old_members: dict[int, set[int]],
+                     staffed: set[int]) -> list[Theme | None]:
     """For each new subtopic, the theme its responses go to: a continued old subtheme (following staff
-    merges), or a new subtheme. Old unreviewed subthemes that found no successor lapse."""
+    merges), or a new subtheme. Old subthemes that found no successor lapse, unless staff reviewed them or
+    placed responses in them (`staffed`)."""
     from scipy.optimize import linear_sum_assignment
 
     old = list(session.scalars(select(Theme).where(Theme.consultation_id == consultation_id, Theme.kind == "subtheme")))
@@ -291,30 +317,36 @@ def _match_subthemes(session: Session, consultation_id: int, result: ModelResult
 
     targets: list[Theme | None] = []
     continued: set[int] = set()
+    unnamed: dict[int, int] = {}
     for j, subtopic in enumerate(result.subtopics):
         parent = class_themes[subtopic.parent]
         label = ", ".join(subtopic.key_phrases[:3])
-        if j in matched:
-            previous = matched[j]
-            if previous.merged_into_id is not None:
-                # Staff merged this subtheme away: its responses follow the merge.
-                target = resolve_theme(session, previous.id)
-            else:
-                target = previous
-                target.active = True
-            if target is not None and target.kind == "subtheme":
+        previous = matched.get(j)
+        if previous is not None and previous.merged_into_id is not None:
+            # Staff merged this subtheme away: its responses follow the merge (to a subtheme or the main theme).
+            target = resolve_theme(session, previous.id)
+            if target is not None:
                 continued.add(target.id)
-                target.model_label = label or target.model_label
-                if not target.reviewed and label:
-                    target.name = _title(label)
-            targets.append(target)
+                targets.append(target)
+                continue
+        elif previous is not None:
+            previous.active = True
+            continued.add(previous.id)
+            previous.model_label = label or previous.model_label
+            if not previous.reviewed and label:
+                previous.name = _title(label)
+            targets.append(previous)
+            continue
+        if label:
+            name = _title(label)
         else:
-            name = _title(label) if label else f"{parent.name}: subthema {j + 1}"
-            target = new_subtheme(session, parent, name, reviewed=False, model_label=label or None)
-            continued.add(target.id)
-            targets.append(target)
+            unnamed[parent.id] = unnamed.get(parent.id, 0) + 1
+            name = f"{parent.name}: subthema {unnamed[parent.id]}"
+        target = new_subtheme(session, parent, name, reviewed=False, model_label=label or None)
+        continued.add(target.id)
+        targets.append(target)
     for theme in old:
-        if theme.active and not theme.reviewed and theme.id not in continued:
+        if theme.active and not theme.reviewed and theme.id not in continued | staffed:
             theme.active = False
     session.flush()
     return targets
@@ -333,7 +365,8 @@ def assign_new(consultation: str, *, store: Store | None = None) -> int:
     definition = _definition(consultation)
     embedder = get_embedder()
     with store.session() as session:
-        consultation_id = consultation_by_slug(session, consultation).id
+        # Synced as in `fit`: a theme added to the definition file since then must exist before it is assigned.
+        consultation_id = sync_consultation(session, definition).id
         rows = _corpus(session, consultation_id, unassigned_only=True)
         everything = [row.text_redacted for row in _corpus(session, consultation_id)] if rows else []
         previous = last_fit(session, consultation_id)
@@ -361,8 +394,11 @@ def assign_new(consultation: str, *, store: Store | None = None) -> int:
             themes = {t.key: t for t in session.scalars(select(Theme).where(Theme.consultation_id == consultation_id))}
             class_themes = [themes[key] for key in classifier.keys]
             children = _children(session, consultation_id, embedder.name)
+            remaining = _existing_responses(session, consultation_id)
             assignments = []
             for index, labels in enumerate(prediction.labels):
+                if ids[index] not in remaining:
+                    continue
                 chosen = {class_themes[c].id: confidence for c, confidence in labels}
                 primary = class_themes[labels[0][0]]
                 if not prediction.outlier[index] and primary.id in children:
@@ -373,18 +409,20 @@ def assign_new(consultation: str, *, store: Store | None = None) -> int:
                     {"response_id": ids[index], "theme_id": t, "source": "model", "confidence": round(c, 4), "is_quote": False}
                     for t, c in chosen.items()
                 ]
-            session.execute(insert(ThemeAssignment), assignments)
+            if assignments:
+                session.execute(insert(ThemeAssignment), assignments)
+            placed = len({row["response_id"] for row in assignments})
             metrics = {
-                "assigned": len(ids),
+                "assigned": placed,
                 "outlier_share": round(float(prediction.outlier.mean()), 4),
                 "classifier": classifier.mode,
                 "map": {str(i): xy for i, xy in zip(ids, coordinates)},
             }
-            finish_run(session, run_id, metrics, f"{len(ids)} nieuwe reacties ingedeeld zonder nieuwe indeling.")
+            finish_run(session, run_id, metrics, f"{placed} nieuwe reacties ingedeeld zonder nieuwe indeling.")
     except BaseException as exc:
         fail_run(store, run_id, exc)
         raise
-    return len(ids)
+    return placed
 
 
 @dataclass
