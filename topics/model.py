@@ -152,9 +152,12 @@ class ThemeClassifier:
         self.mode = "prototypes"
 
     def learn(self, vectors: np.ndarray, classes: Sequence[int]) -> ThemeClassifier:
-        """A classifier that also uses staff-confirmed responses (trained once there are enough of them)."""
+        """A classifier that also uses staff-confirmed responses (trained once there are enough of them).
+
+        A response placed in two themes comes as two rows with one vector: it counts once towards the minimum."""
         classes = list(classes)
-        if len(classes) < self.settings.min_staff_examples or len(set(classes)) < 2:
+        responses = len(np.unique(np.asarray(vectors), axis=0)) if classes else 0
+        if responses < self.settings.min_staff_examples or len(set(classes)) < 2:
             return self
         from sklearn.linear_model import LogisticRegression
 

@@ -70,6 +70,14 @@ def test_confirmed_responses_train_a_classifier_only_when_there_are_enough():
     assert trained.predict(examples[:1]).probabilities.shape == (1, 3)
 
 
+def test_a_response_placed_in_two_themes_counts_once_towards_the_minimum():
+    rng = np.random.default_rng(0)
+    examples = np.vstack([unit(*rng.normal(size=4)) for _ in range(20)])
+    base = classifier(min_staff_examples=30)
+    # 20 responses, each placed in two themes: 40 rows, still too few responses to train on.
+    assert base.learn(np.vstack([examples, examples]), [0] * 20 + [1] * 20) is base
+
+
 def test_placed_responses_outweigh_the_vision_phrases_they_contradict():
     # The vision files debts under wonen (20 phrases on the fourth axis); staff place debt answers in groen.
     debts = unit(0, 0.3, 0, 1)
