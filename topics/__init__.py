@@ -4,6 +4,12 @@ Public API for the web app, booklets and CLI. Heavy libraries (torch, BERTopic, 
 or an assignment runs; edits and overviews read the store only.
 """
 
+import os
+
+# huggingface_hub reads this once, when it is first imported (BERTopic imports it too): set it before anything
+# here can. Nothing is downloaded unless the user sets HF_HUB_OFFLINE=0 themselves.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 from topics.edits import (
     exclude_response,
     mark_quote,

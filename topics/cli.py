@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,7 +26,7 @@ def _friendly_errors():
     try:
         yield
     except (TopicsError, EditError, DefinitionError) as exc:
-        errors.print(f"[red]Fout:[/red] {exc}")
+        errors.print(f"[red]Fout:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     except KeyboardInterrupt as exc:
         errors.print("Afgebroken. Er is niets half opgeslagen; de vorige indeling geldt nog.")
@@ -78,16 +79,22 @@ def show_command(consultation: str | None = CONSULTATION, quotes: bool = typer.O
     table.add_column("Reacties", justify="right")
     table.add_column("Trefwoorden")
     for theme in overview:
-        table.add_row(str(theme.theme_id), f"[bold]{theme.name}[/bold]", str(theme.count), ", ".join(theme.key_phrases[:5]))
+        table.add_row(str(theme.theme_id), f"[bold]{escape(theme.name)}[/bold]", str(theme.count), _phrases(theme))
         for sub in theme.subthemes:
-            table.add_row(str(sub.theme_id), f"  └ {sub.name}", str(sub.count), ", ".join(sub.key_phrases[:5]))
+            table.add_row(str(sub.theme_id), f"  └ {escape(sub.name)}", str(sub.count), _phrases(sub))
     console.print(table)
     console.print(f"Reacties zonder inhoud (geteld, niet ingedeeld): {non_answers}")
     if quotes:
         for theme in overview:
-            console.print(f"\n[bold]{theme.name}[/bold]")
+            console.print(f"\n[bold]{escape(theme.name)}[/bold]")
             for quote in theme.quotes:
-                console.print(f"  • {quote.text}  [dim]({quote.channel}{', ' + quote.wijk if quote.wijk else ''})[/dim]")
+                source = quote.channel + (f", {quote.wijk}" if quote.wijk else "")
+                console.print(f"  • {escape(quote.text)}  [dim]({escape(source)})[/dim]")
+
+
+def _phrases(theme) -> str:
+    # Residents' words and staff names are text, not Rich markup ("[/" would break the table).
+    return escape(", ".join(theme.key_phrases[:5]))
 
 
 def _print_run(run_id: int) -> None:

@@ -93,8 +93,6 @@ class Embedder:
 
 
 def _load(model_ref: str, is_local: bool):
-    # Must be set before huggingface_hub is imported; an explicit user setting wins.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from sentence_transformers import SentenceTransformer
 

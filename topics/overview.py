@@ -18,6 +18,7 @@ from samenspraak.contributions import consultation_by_slug
 from samenspraak.store import Response, Store, Theme, ThemeAssignment, TopicRun, get_store
 from topics.edits import get_theme
 from topics.embeddings import stored_vectors
+from topics.errors import definition_errors_as_topics_errors
 from topics.model import central_and_diverse
 from topics.runs import RUN_ASSIGN, RUN_FIT, last_fit
 
@@ -117,10 +118,15 @@ def _summary(theme: Theme, rows: list, vectors: dict[str, np.ndarray]) -> ThemeS
     )
 
 
+def _consultation(session: Session, slug: str):
+    with definition_errors_as_topics_errors():
+        return consultation_by_slug(session, slug)
+
+
 def theme_overview(consultation: str, *, store: Store | None = None) -> list[ThemeSummary]:
     """Vision themes in the order of the vision (each with its subthemes, largest first), then 'overig'."""
     with (store or get_store()).session() as session:
-        consultation_row = consultation_by_slug(session, consultation)
+        consultation_row = _consultation(session, consultation)
         themes = list(
             session.scalars(
                 select(Theme)
@@ -171,7 +177,7 @@ def theme_responses(theme_id: int, *, channel: str | None = None, wijk: str | No
 def theme_map(consultation: str, *, store: Store | None = None) -> list[tuple[int, float, float, int]]:
     """(response_id, x, y, theme_id) per placed response; theme = its subtheme, else its most confident theme."""
     with (store or get_store()).session() as session:
-        consultation_row = consultation_by_slug(session, consultation)
+        consultation_row = _consultation(session, consultation)
         fit = last_fit(session, consultation_row.id)
         if fit is None:
             return []
@@ -201,7 +207,7 @@ def theme_map(consultation: str, *, store: Store | None = None) -> list[tuple[in
 def non_answer_count(consultation: str, *, store: Store | None = None) -> int:
     """Responses without content ("weet niet", "-"): counted, never themed."""
     with (store or get_store()).session() as session:
-        consultation_row = consultation_by_slug(session, consultation)
+        consultation_row = _consultation(session, consultation)
         return session.scalar(
             select(func.count()).where(
                 Response.consultation_id == consultation_row.id,
