@@ -95,6 +95,11 @@ class Places(_Strict):
     places: list[str] = Field(default_factory=list)
     age_groups: list[str] = Field(min_length=1)
 
+    @property
+    def outside_label(self) -> str:
+        """The wijk answer of a resident from another municipality, as the chat stores it."""
+        return f"buiten {self.municipality}"
+
     def canonical_wijk(self, text: str | None) -> str | None:
         """The wijk's official spelling for a typed variant, or None when it is not a known wijk."""
         if not text or not text.strip():

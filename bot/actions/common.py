@@ -33,6 +33,15 @@ QUESTION_ORDER = ("theme", "opinion", "reason", "own_idea", "wijk", "age_group")
 # Short "nee" / "weet ik niet" means: skip this question. A long answer with that intent is still an answer.
 MAX_SKIP_WORDS = 5
 FUZZY_CUTOFF = 0.85
+# A place the resident says they do not live in: "niet (meer) in het dorp", "ver van het centrum", "buiten het
+# centrum". Blanked out before looking for a wijk, so the place named there is not taken as the answer.
+NOT_THERE = re.compile(
+    r"(?<!\w)(?:(?:niet|nooit|ver)(?:\s+(?:meer|zo|echt|helemaal|weg))?\s+(?:in|op|bij|van|vanaf|uit|aan)|buiten)"
+    r"\s+(?:(?:het|de|t)\s+)?[\w-]+"
+)
+# Many municipality names are ordinary words too (buren, best, beek, sluis): a name only counts after one of
+# these words ("ik woon in delft") or as the whole answer ("Delft").
+TO_PLACE = r"(?<!\w)(?:in|uit|naar|bij|te)\s+(?:het\s+)?"
 
 
 def active_consultation() -> ConsultationDefinition:
@@ -134,7 +143,7 @@ def theme_buttons(definition: ConsultationDefinition) -> list[dict[str, str]]:
 
 
 def outside_label() -> str:
-    return f"buiten {load_places().municipality}"
+    return load_places().outside_label
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +151,11 @@ def _municipality_names() -> frozenset[str]:
     path = DATA_DIR / "places" / "nl_gemeenten.txt"
     if not path.is_file():
         return frozenset()
-    return frozenset(line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return frozenset(_normalise(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def _names_municipality(text: str, name: str) -> bool:
+    return text == name or re.search(rf"{TO_PLACE}{re.escape(name)}(?!\w)", text) is not None
 
 
 def resolve_wijk(value: str | None) -> str | None:
@@ -156,17 +169,18 @@ def resolve_wijk(value: str | None) -> str | None:
     if exact:
         return exact
     text = _normalise(value)
+    claimed = NOT_THERE.sub(" ", text)
     variants = {wijk.lower(): wijk for wijk in places.wijken}
     for wijk, spellings in places.wijk_synonyms.items():
         variants.update({spelling.lower(): wijk for spelling in spellings})
-    if found := _phrase_in(text, variants):
+    if found := _phrase_in(claimed, variants):
         return found
     home = places.municipality.lower()
     if re.search(rf"\b(niet in|buiten) {re.escape(home)}\b|\bandere (gemeente|stad|plaats)\b", text):
         return outside_label()
-    if any(_contains(text, name) for name in _municipality_names() - {home}):
+    if any(_names_municipality(claimed, name) for name in _municipality_names() - {home}):
         return outside_label()
-    return _close_phrase(text, variants)
+    return _close_phrase(claimed, variants)
 
 
 def _age_group_of(age: int) -> str | None:

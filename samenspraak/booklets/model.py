@@ -17,7 +17,7 @@ from samenspraak.booklets.charts import Chart, bar_chart, weekly_chart
 from samenspraak.booklets.errors import BookletError
 from samenspraak.booklets.text import MAX_QUOTE_CHARS, safe_phrases, safe_text, trim
 from samenspraak.config import DATA_DIR, get_settings
-from samenspraak.consultations import DefinitionError, load_consultation
+from samenspraak.consultations import DefinitionError, load_consultation, load_places
 from samenspraak.contributions import consultation_by_slug
 from samenspraak.store import CHANNELS, Response, Store, get_store
 import topics
@@ -28,6 +28,9 @@ EVAL_LABELLED_DIR = DATA_DIR / "eval" / "themes"
 AGREEMENT_PIPELINES = ("ours (zero-shot), held-out half", "ours (zero-shot)")
 LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 UNKNOWN = "Niet bekend"
+# Reporters and imports store the wijk as typed (an address, a name): only known wijken are printed, the rest
+# is counted under this label, together with responses without a wijk.
+OTHER_WIJK = "Andere of onbekende wijk"
 MAX_WIJKEN_IN_CHART = 12
 MAX_KEY_PHRASES = 8
 
@@ -229,7 +232,7 @@ def collect(consultation: str, audience: str, store: Store | None = None) -> Boo
     themes = [_theme(summary, spec) for summary in overview]
     days = Counter(_local_day(row.created_at) for row in counted)
     by_channel = _ranked(Counter(CHANNELS.get(row.channel, row.channel) for row in counted))
-    by_wijk = _ranked(Counter(row.wijk or UNKNOWN for row in counted), last=UNKNOWN)
+    by_wijk = _ranked(Counter(_shown_wijk(row.wijk) or OTHER_WIJK for row in counted), last=OTHER_WIJK)
     age_order = {group: index for index, group in enumerate(_age_groups())}
     by_age = sorted(Counter(row.age_group or UNKNOWN for row in counted).items(),
                     key=lambda item: age_order.get(item[0], len(age_order)))
@@ -301,10 +304,23 @@ def _quotes(summary: topics.ThemeSummary, spec: Audience) -> list[Quote]:
     for quote in ordered:
         text = safe_text(quote.text)
         if text:
-            quotes.append(Quote(trim(text), CHANNELS.get(quote.channel, quote.channel), quote.wijk))
+            quotes.append(Quote(trim(text), CHANNELS.get(quote.channel, quote.channel), _shown_wijk(quote.wijk)))
         if len(quotes) == spec.max_quotes:
             break
     return quotes
+
+
+def _shown_wijk(wijk: str | None) -> str | None:
+    """The wijk as a booklet may print it: a known wijk or the chat's 'buiten <gemeente>'; None for other text."""
+    if not wijk:
+        return None
+    try:
+        places = load_places()
+        if wijk.strip().lower() == places.outside_label.lower():
+            return places.outside_label
+        return places.canonical_wijk(wijk)
+    except DefinitionError:
+        return None  # without the list of wijken no typed text can be trusted
 
 
 def load_agreement(slug: str, results: Path | None = None) -> Agreement | None:
@@ -342,17 +358,15 @@ def _ranked(counts: Counter, last: str | None = None) -> list[tuple[str, int]]:
 
 
 def _top(items: list[tuple[str, int]], limit: int) -> list[tuple[str, int]]:
-    """At most `limit` named wijken in a chart; the rest as 'Overige wijken', the unknown ones apart."""
-    known = [item for item in items if item[0] != UNKNOWN]
-    unknown = [item for item in items if item[0] == UNKNOWN]
+    """At most `limit` named wijken in a chart; the rest as 'Overige wijken', the other or unknown ones apart."""
+    known = [item for item in items if item[0] != OTHER_WIJK]
+    unknown = [item for item in items if item[0] == OTHER_WIJK]
     if len(known) > limit:
         known = known[: limit - 1] + [("Overige wijken", sum(count for _, count in known[limit - 1 :]))]
     return known + unknown
 
 
 def _age_groups() -> list[str]:
-    from samenspraak.consultations import load_places
-
     try:
         return list(load_places().age_groups)
     except DefinitionError:

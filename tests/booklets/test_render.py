@@ -7,7 +7,9 @@ import zlib
 
 import pytest
 
+import topics
 from samenspraak.booklets import AUDIENCES, BookletError, render
+from samenspraak.booklets.model import collect
 from tests.booklets.conftest import (
     FOLLOW_UP,
     LONG_TAIL,
@@ -18,6 +20,7 @@ from tests.booklets.conftest import (
     add_response,
     new_store,
     pdf_info,
+    theme_ids,
 )
 
 HEADINGS = {
@@ -155,3 +158,31 @@ def test_responses_without_themes_give_a_clear_message(tmp_path):
     add_response(store, "Meer groen in de wijk graag.", "chat")
     with pytest.raises(BookletError, match="nog niet in thema's ingedeeld"):
         render(SLUG, "intern", "html", store=store)
+
+
+def test_only_known_wijken_are_printed_and_the_rest_still_counts(var_dir):
+    """Reporters and imports store the wijk as typed; an address or a name there must not reach the booklet."""
+    typed = "Dorpsstraat 12, Jan de Vries"
+    store = new_store(var_dir / "wijken.db")
+    theme_id = theme_ids(store)["mijn-thuis"]
+    for text, channel, wijk in [
+        ("Ik ken mijn buren hier allemaal bij naam.", "straat", typed),
+        ("In mijn wijk groet iedereen elkaar.", "chat", "Meerzicht"),
+        ("Ik werk hier maar woon in Delft.", "chat", "buiten Zoetermeer"),
+        ("Het is hier rustig wonen.", "web", None),
+    ]:
+        response_id = add_response(store, text, channel, wijk)
+        topics.move_response(response_id, None, theme_id, store=store)
+        topics.mark_quote(response_id, theme_id, store=store)
+    try:
+        booklet = collect(SLUG, "intern", store=store)
+        assert booklet.by_wijk == [("Meerzicht", 1), ("buiten Zoetermeer", 1), ("Andere of onbekende wijk", 2)]
+        assert sum(count for _, count in booklet.by_wijk) == booklet.total == 4
+        assert {quote.wijk for quote in booklet.themes[0].quotes} == {"Meerzicht", "buiten Zoetermeer", None}
+        html = render(SLUG, "intern", "html", store=store).decode("utf-8")
+        assert "Jan de Vries" not in html and "Dorpsstraat 12" not in html
+        assert "Andere of onbekende wijk" in html
+        assert "Straatinterviews (razende reporters)</figcaption>" in html
+        assert "Chat op de website, Meerzicht</figcaption>" in html
+    finally:
+        store.dispose()
