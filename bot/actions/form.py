@@ -161,7 +161,9 @@ class ValidateContributionForm(FormValidationAction):
     ) -> dict[str, Any]:
         if _wants_to_skip(tracker, "wijk"):
             return {"wijk": SKIPPED}
-        wijk = resolve_wijk(value) or (resolve_wijk(latest_text(tracker)) if answering(tracker, "wijk") else None)
+        text = latest_text(tracker) if answering(tracker, "wijk") else ""
+        # A typed sentence decides, not the entity in it: the entity alone loses "niet in" or "ver van".
+        wijk = resolve_wijk(text if text and not text.startswith("/") else value)
         if wijk is None:
             dispatcher.utter_message(response="utter_wijk_unknown")
         return {"wijk": wijk}

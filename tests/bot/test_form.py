@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.actions.common import SKIPPED
+from bot.actions.common import SKIPPED, resolve_wijk
 from bot.actions.form import ActionAskConsent, ActionAskTheme, ValidateContributionForm
 from samenspraak.contributions import save_contribution
 from tests.bot.conftest import responses, slot_events
@@ -166,6 +166,45 @@ def test_bare_yes_is_not_an_opinion(tracker, dispatcher, domain):
 def test_wijk(tracker, dispatcher, domain, value, intent, expected):
     answered = answer(tracker, "wijk", value, intent)
     assert validate(dispatcher, answered, domain)["wijk"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A wijk the resident says they do not live in is not the answer.
+        ("ik woon niet in het dorp maar in een nieuwbouwwijk", None),
+        ("Ik woon ver van het centrum", None),
+        ("ik woon buiten het centrum", None),
+        ("ik woon niet meer in het dorp, nu in seghwaert", "Seghwaert"),
+        ("ik woon niet in Delft maar in Meerzicht", "Meerzicht"),
+        ("ik weet niet, dorp denk ik", "Dorp"),
+        # Municipality names that are ordinary words count only after "in", "uit", "naar", "bij" or alone.
+        ("bij mijn buren om de hoek", None),
+        ("best ver weg, aan de rand van de stad", None),
+        ("ik woon in Best", "buiten Zoetermeer"),
+        ("ik woon in delft", "buiten Zoetermeer"),
+        ("ik woon in het Westland", "buiten Zoetermeer"),
+        ("Ik kom uit 's-Hertogenbosch", "buiten Zoetermeer"),
+        ("Delft", "buiten Zoetermeer"),
+        ("ik woon niet in zoetermeer", "buiten Zoetermeer"),
+        ("Meerzicht", "Meerzicht"),
+    ],
+)
+def test_wijk_from_free_text_respects_negation_and_ordinary_words(text, expected):
+    assert resolve_wijk(text) == expected
+
+
+def test_wijk_entity_in_a_negated_sentence_is_not_taken(tracker, dispatcher, domain):
+    text = "ik woon niet in het dorp maar in een nieuwbouwwijk"
+    answered = answer(tracker, "wijk", "Dorp", "inform_wijk", text=text)
+    assert validate(dispatcher, answered, domain)["wijk"] is None
+    assert responses(dispatcher) == ["utter_wijk_unknown"]
+
+
+def test_wijk_button_uses_its_value(tracker, dispatcher, domain):
+    payload = '/inform_wijk{"wijk": "buiten Zoetermeer"}'
+    answered = answer(tracker, "wijk", "buiten Zoetermeer", "inform_wijk", text=payload)
+    assert validate(dispatcher, answered, domain)["wijk"] == "buiten Zoetermeer"
 
 
 @pytest.mark.parametrize(

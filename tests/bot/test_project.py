@@ -58,6 +58,14 @@ def test_every_response_the_actions_send_exists(domain):
     assert used | CONSENT_QUESTIONS <= set(domain["responses"])
 
 
+def test_fixed_texts_belong_to_no_consultation(domain):
+    """One domain serves every consultation, so no response repeats a word of one's title (bar the municipality)."""
+    texts = " ".join(variant.get("text", "") for variants in domain["responses"].values() for variant in variants).lower()
+    for definition in load_all_consultations():
+        words = set(re.findall(r"\w{5,}", definition.title.lower())) - {definition.municipality.lower()}
+        assert not {word for word in words if re.search(rf"\b{word}\b", texts)}, definition.slug
+
+
 def test_every_action_in_the_domain_is_implemented(domain):
     from rasa_sdk.executor import ActionExecutor
 
