@@ -10,6 +10,7 @@ from samenspraak.store import Account, Store, get_store
 from samenspraak.store.models import ROLES
 
 MIN_PASSWORD_LENGTH = 10
+MAX_DISPLAY_NAME_LENGTH = Account.__table__.c.display_name.type.length
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a failed login the same whether or not the username exists.
 _DUMMY_HASH = _hasher.hash("samenspraak-dummy-password")
@@ -28,6 +29,9 @@ def create_account(
         raise AccountError("Gebruikersnaam: alleen letters, cijfers, punt, streepje of liggend streepje.")
     if role not in ROLES:
         raise AccountError(f"Onbekende rol '{role}'. Kies uit: {', '.join(ROLES)}.")
+    display_name = (display_name or username).strip()
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+        raise AccountError(f"De naam is te lang: maximaal {MAX_DISPLAY_NAME_LENGTH} tekens.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben.")
     with store.session() as session:
@@ -35,7 +39,7 @@ def create_account(
             raise AccountError(f"De gebruikersnaam '{username}' bestaat al.")
         account = Account(
             username=username,
-            display_name=(display_name or username).strip(),
+            display_name=display_name,
             password_hash=_hasher.hash(password),
             role=role,
         )

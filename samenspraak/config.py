@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ class Settings:
     web_host: str
     web_port: int
     secret_key: str
+    # Addresses or networks of the reverse proxies / load balancers whose X-Forwarded-For and -Proto are trusted.
+    trusted_proxies: tuple[str, ...]
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,6 +53,7 @@ def get_settings() -> Settings:
         web_host=os.environ.get("SAMENSPRAAK_HOST", "127.0.0.1"),
         web_port=int(os.environ.get("SAMENSPRAAK_PORT", "8000")),
         secret_key=os.environ.get("SAMENSPRAAK_SECRET_KEY") or _local_secret(var_dir),
+        trusted_proxies=_trusted_proxies(os.environ.get("SAMENSPRAAK_TRUSTED_PROXIES", "127.0.0.1,::1")),
     )
 
 
@@ -59,6 +63,22 @@ def _retention_days(value: str) -> int | None:
     if not value.isdigit():
         raise ValueError(f"SAMENSPRAAK_RETENTION_DAYS moet een aantal dagen zijn (bijvoorbeeld 90), niet '{value}'")
     return int(value)
+
+
+def _trusted_proxies(value: str) -> tuple[str, ...]:
+    # uvicorn silently ignores an entry that is not an address or network; a typo must not go unnoticed.
+    proxies = tuple(item.strip() for item in value.split(",") if item.strip())
+    for item in proxies:
+        if item == "*":  # every address: only where nothing but the proxy can reach the web processes
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"SAMENSPRAAK_TRUSTED_PROXIES moet IP-adressen of netwerken bevatten (bijvoorbeeld 10.0.0.5 of "
+                f"10.0.0.0/24), gescheiden door komma's, niet '{item}'"
+            ) from None
+    return proxies
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -193,7 +193,8 @@ def validated_age_group(age_group: str | None) -> str | None:
     groups = load_places().age_groups
     if value in groups:
         return value
-    if value.isdigit():
+    # isdigit() would also accept "²" and "①", which int() refuses; no one is older than three digits.
+    if value.isdecimal() and len(value) <= 3:
         for group in groups:
             if _age_in_group(int(value), group):
                 return group
@@ -277,10 +278,7 @@ def save_contribution(
 
     def insert(session: Session) -> int:
         consultation_row = consultation_by_slug(session, consultation)
-        if theme_key and not session.scalar(
-            select(Theme.id).where(Theme.consultation_id == consultation_row.id, Theme.key == theme_key)
-        ):
-            raise ContributionError(f"Onbekend thema '{theme_key}'.")
+        _check_theme_keys(session, consultation_row, [theme_key] if theme_key else ())
         response = Response(consultation_id=consultation_row.id, **row)
         session.add(response)
         session.flush()
@@ -288,6 +286,18 @@ def save_contribution(
 
     response_id, created = _write_once(store, insert, Response, idempotency_key)
     return SavedContribution(response_id, personal_code if created else None, duplicate=not created)
+
+
+def _check_theme_keys(session: Session, consultation: Consultation, keys: Collection[str]) -> None:
+    """Refuse theme keys (a resident's or reporter's choice) that this consultation does not have."""
+    if not keys:
+        return
+    known = set(
+        session.scalars(select(Theme.key).where(Theme.consultation_id == consultation.id, Theme.key.in_(set(keys))))
+    )
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise ContributionError(f"Onbekend thema '{unknown[0]}'.")
 
 
 def _write_once(
@@ -428,7 +438,10 @@ def purge_original_texts(days: int, store: Store | None = None) -> int:
 
 
 def theme_response_counts(consultation: str, store: Store | None = None) -> dict[str, int]:
-    """Contributions per vision theme (staff/model assignment, else the theme the resident chose)."""
+    """Contributions per vision theme (staff/model assignment, else the theme the resident chose).
+
+    Excluded responses are left out: excluding one removes its assignments, but not the theme it was given.
+    """
     store = store or get_store()
     with store.session() as session:
         consultation_row = consultation_by_slug(session, consultation)
@@ -449,6 +462,7 @@ def theme_response_counts(consultation: str, store: Store | None = None) -> dict
             .where(
                 Response.consultation_id == consultation_row.id,
                 Response.theme_hint.in_(counts),
+                Response.excluded.is_(False),
                 ~Response.assignments.any(),
             )
             .group_by(Response.theme_hint)
@@ -468,14 +482,20 @@ def create_interview(
     age_group: str | None,
     idempotency_key: str | None,
     external_ref: str | None = None,
+    theme_keys: Collection[str] = (),
     store: Store | None = None,
 ) -> tuple[int, bool]:
-    """Create a street interview (or find the one with this idempotency key). Returns (id, created)."""
+    """Create a street interview (or find the one with this idempotency key). Returns (id, created).
+
+    `theme_keys` are the themes its statements will be saved with: checked first, so an entry with an unknown
+    theme stores nothing rather than an interview without all its statements.
+    """
     store = store or get_store()
     age_group = validated_age_group(age_group)
 
     def insert(session: Session) -> int:
         consultation_row = consultation_by_slug(session, consultation)
+        _check_theme_keys(session, consultation_row, theme_keys)
         interview = Interview(
             consultation_id=consultation_row.id,
             reporter_id=reporter_id,

@@ -15,8 +15,9 @@ def serve(host: str | None = None, port: int | None = None) -> None:
         create_app(settings),
         host=host or settings.web_host,
         port=port or settings.web_port,
-        # Behind a reverse proxy on the same machine: trust its X-Forwarded-Proto, so cookies get Secure.
+        # Behind a reverse proxy or load balancer: trust its X-Forwarded-For (rate limits per resident, not per
+        # proxy) and X-Forwarded-Proto (Secure cookies), from the configured addresses only.
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=list(settings.trusted_proxies),
         server_header=False,
     )

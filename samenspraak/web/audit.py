@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "topics.start": "Analyse gestart",
     "booklet.download": "Boekje gemaakt",
 }
+TARGET_ID_LENGTH = AuditLog.__table__.c.target_id.type.length
 
 
 def record(
@@ -41,7 +42,8 @@ def record(
                 account_id=account.id,
                 action=action,
                 target_type=target_type,
-                target_id=target_id,
+                # A long target (an import's file name) would not fit the column on PostgreSQL.
+                target_id=target_id[:TARGET_ID_LENGTH] if target_id else target_id,
                 payload=payload,
             )
         )

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from samenspraak.web.security import LoginRequired, is_api_request, security_headers
-from samenspraak.web.templating import render
+from samenspraak.web.security import UNSAFE_METHODS, LoginRequired, is_api_request, security_headers
+from samenspraak.web.templating import flash, render
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ MESSAGES = {
     500: "Er ging aan onze kant iets mis. Uw gegevens zijn niet kwijt. Probeer het later opnieuw.",
     503: "Deze dienst is even niet beschikbaar. Probeer het over een paar minuten opnieuw.",
 }
+NOT_SAVED = "U was niet meer ingelogd, dus wat u net verstuurde is niet opgeslagen. Log in en doe het opnieuw."
 STORAGE_UNAVAILABLE = (
     "De gegevens zijn nu even niet bereikbaar. Wat al was opgeslagen, is niet kwijt. Probeer het over een paar minuten "
     "opnieuw."
@@ -73,11 +74,29 @@ def error_response(request: Request, status_code: int, message: str) -> Response
     return render(request, "error.html", {"title": title, "message": message, "status_code": status_code}, status_code)
 
 
+def _after_login(request: Request) -> str | None:
+    """The page to return to after logging in: this one, or for a sent form the page it was sent from.
+
+    A form's own address takes only a POST: returning there would answer 405 and lose what was typed.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    flash(request, NOT_SAVED, "error")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return None
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if isinstance(exc, LoginRequired):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/inloggen?volgende={quote(target, safe='')}", status_code=303)
-    response = error_response(request, exc.status_code, _message(exc.status_code, exc.detail))
+        target = _after_login(request)
+        return RedirectResponse(
+            f"/inloggen?volgende={quote(target, safe='')}" if target else "/inloggen", status_code=303
+        )
+    # Starlette's own exceptions carry English text (e.g. "Missing boundary in multipart."); ours are FastAPI's.
+    detail = exc.detail if isinstance(exc, HTTPException) else None
+    response = error_response(request, exc.status_code, _message(exc.status_code, detail))
     if exc.headers:
         response.headers.update(exc.headers)
     return response

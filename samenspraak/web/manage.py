@@ -167,13 +167,19 @@ def import_submit(
             )
         except ImportFileError as exc:
             return _import_page(request, 400, error=f"Het bestand kon niet worden ingelezen: {exc}.", **kept)
+    # The log's target is cut to its column's length; the payload keeps the full name.
     record(
         request,
         account,
         "responses.import",
         "file",
         file.filename,
-        {"added": report.added, "duplicates": report.duplicates, "errors": len(report.errors)},
+        {
+            "filename": file.filename,
+            "added": report.added,
+            "duplicates": report.duplicates,
+            "errors": len(report.errors),
+        },
     )
     return _import_page(request, report=report, filename=file.filename, **kept)
 

@@ -24,6 +24,8 @@ def _storable(value: str) -> str:
 
 # A string from a JSON body that can be stored and forwarded.
 StorableStr = Annotated[str, AfterValidator(_storable)]
+# A filter from the URL: PostgreSQL refuses a NUL even in a comparison.
+StorableQuery = Annotated[str, Query(), AfterValidator(_storable)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 BoundedId = Annotated[int, Field(ge=1, le=MAX_ID)]

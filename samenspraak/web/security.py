@@ -15,7 +15,7 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import update
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import MutableHeaders, UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from samenspraak.contributions import is_storable
@@ -151,7 +151,7 @@ def csrf_token(request: Request) -> str:
 async def verify_csrf(request: Request) -> None:
     """Every unsafe request must echo the session's token, in a form field or the X-CSRF-Token header.
 
-    Its form fields must also be storable (no NUL, no lone surrogate).
+    Its form fields and upload file names must also be storable (no NUL, no lone surrogate).
     """
     if request.method not in UNSAFE_METHODS:
         return
@@ -163,13 +163,19 @@ async def verify_csrf(request: Request) -> None:
     if sent is None and form is not None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
+    # compare_digest refuses non-ASCII text with a TypeError; our tokens are ASCII, so such a token is wrong.
+    if not expected or not sent or not sent.isascii() or not hmac.compare_digest(expected, sent):
         raise HTTPException(
             status_code=403,
             detail="Deze pagina is verlopen of niet van ons afkomstig. Laad de pagina opnieuw en probeer het nog eens.",
         )
-    if form is not None and any(isinstance(value, str) and not is_storable(value) for _, value in form.multi_items()):
+    if form is not None and any(not is_storable(_form_text(value)) for _, value in form.multi_items()):
         raise HTTPException(status_code=422, detail="Er staan tekens in het formulier die we niet kunnen opslaan.")
+
+
+def _form_text(value: str | UploadFile) -> str:
+    # An upload's file name is stored too (the audit log of an import).
+    return value if isinstance(value, str) else value.filename or ""
 
 
 class RateLimiter:

@@ -18,12 +18,12 @@ from starlette.responses import RedirectResponse, Response
 import topics
 from samenspraak.consultations import load_consultation
 from samenspraak.contributions import consultation_by_slug, theme_response_counts
-from samenspraak.store import CHANNELS, Account, AuditLog, Interview, TopicRun
+from samenspraak.store import CHANNELS, Account, AuditLog, Interview, Theme, TopicRun
 from samenspraak.store import Response as ResponseRow
 from samenspraak.web import charts
 from samenspraak.web.audit import ACTION_LABELS
 from samenspraak.web.jobs import RUN_STATUSES
-from samenspraak.web.params import BoundedId, FormId, PageNumber, PathId
+from samenspraak.web.params import BoundedId, FormId, PageNumber, PathId, StorableQuery
 from samenspraak.web.security import CurrentAccount, require_staff
 from samenspraak.web.templating import flash, local_time, render
 from topics.overview import NO_WIJK
@@ -89,13 +89,17 @@ def under_covered(counts: dict[str, int]) -> set[str]:
 
 
 def theme_coverage(request: Request) -> list[dict]:
-    definition = load_consultation(consultation_slug(request))
     counts = theme_response_counts(consultation_slug(request), store=store_of(request))
     low = under_covered(counts)
-    return [
-        {"key": theme.key, "name": theme.name, "count": counts.get(theme.key, 0), "low": theme.key in low}
-        for theme in definition.themes
-    ]
+    # The names from the store, not the definition file: staff may have renamed a theme.
+    with store_of(request).session() as session:
+        consultation = consultation_by_slug(session, consultation_slug(request))
+        themes = session.execute(
+            select(Theme.key, Theme.name)
+            .where(Theme.consultation_id == consultation.id, Theme.kind == "vision")
+            .order_by(Theme.position, Theme.id)
+        ).all()
+    return [{"key": key, "name": name, "count": counts.get(key, 0), "low": key in low} for key, name in themes]
 
 
 def latest_run(request: Request) -> TopicRun | None:
@@ -209,7 +213,9 @@ def theme_list(request: Request) -> Response:
 
 
 @router.get("/themas/{theme_id}")
-def theme_detail(request: Request, theme_id: PathId, kanaal: str = "", wijk: str = "") -> Response:
+def theme_detail(
+    request: Request, theme_id: PathId, kanaal: StorableQuery = "", wijk: StorableQuery = ""
+) -> Response:
     summary, themes = find_theme(request, theme_id)
     responses = topics.theme_responses(theme_id, channel=kanaal or None, wijk=wijk or None, store=store_of(request))
     quotes = [

@@ -7,7 +7,11 @@ import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 
-from samenspraak.contributions import save_contribution
+from sqlalchemy import select
+
+import topics
+from samenspraak.contributions import save_contribution, theme_response_counts
+from samenspraak.store import Theme
 from samenspraak.web.staff import under_covered
 from tests.conftest import fresh_analysis
 from tests.web.conftest import SLUG
@@ -71,3 +75,28 @@ def test_an_empty_consultation_still_shows_a_dashboard(staff):
     page = staff.get("/beheer")
     assert page.status_code == 200
     assert "Nog geen reacties." in page.text and "nog niet in thema" in page.text
+
+
+def coverage_row(page: str, name: str) -> str:
+    return re.search(rf'<th scope="row">{name}</th>\s*<td class="number">(\d+)</td>', page).group(1)
+
+
+def test_excluded_responses_leave_the_coverage(staff, store):
+    text = "Meer bomen in de straat."
+    saved = save_contribution(
+        consultation=SLUG, channel="chat", text=text, theme_key="duurzame-stad", analysis=fresh_analysis(text), store=store
+    )
+    assert theme_response_counts(SLUG, store=store)["duurzame-stad"] == 1
+    topics.exclude_response(saved.response_id, True, store=store)
+    assert theme_response_counts(SLUG, store=store)["duurzame-stad"] == 0
+    assert coverage_row(staff.get("/beheer").text, "Duurzame stad in en tussen de parken") == "0"
+
+
+def test_the_dashboard_shows_renamed_themes(staff, store):
+    fill(store)
+    with store.session() as session:
+        theme_id = session.scalar(select(Theme.id).where(Theme.key == "regiostad"))
+    topics.rename_theme(theme_id, "Stad in de regio", store=store)
+    page = staff.get("/beheer").text
+    assert coverage_row(page, "Stad in de regio") == "1" and "Zoetermeer regiostad" not in page
+    assert "Stad in de regio: 1 (weinig)." in page

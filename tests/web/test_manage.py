@@ -77,6 +77,19 @@ def test_account_errors_are_shown_and_the_form_keeps_its_values(staff):
     assert taken.status_code == 400 and "bestaat al" in taken.text
 
 
+def test_a_display_name_longer_than_the_column_is_refused_in_dutch(staff, store):
+    page = staff.get("/beheer/accounts").text
+    assert 'name="display_name"' in page and 'maxlength="200"' in page
+    refused = post_form(
+        staff,
+        "/beheer/accounts",
+        {"username": "lang", "display_name": "A" * 201, "password": "een-lang-wachtwoord", "role": "reporter"},
+        "/beheer/accounts",
+    )
+    assert refused.status_code == 400 and "maximaal 200 tekens" in refused.text
+    assert audit_actions(store) == []
+
+
 def test_switching_a_reporter_off_locks_them_out(staff, reporter, accounts):
     assert reporter.get("/reporter/").status_code == 200
     switched = post_form(
@@ -145,6 +158,39 @@ def test_importing_an_xlsx_with_a_column_mapping(staff, store):
     assert '<span class="stat__value">1</span><span class="stat__label">toegevoegd' in response.text
     with store.session() as session:
         assert session.scalar(select(Response.wijk)) == "Rokkeveen"
+
+
+def test_a_long_file_name_is_imported_and_logged_in_full(staff, store):
+    name = "Reacties inloopavond Stadhuis " + "x" * 80 + " (definitief).csv"
+    response = upload(staff, name, CSV_FILE.encode())
+    assert response.status_code == 200 and "toegevoegd" in response.text
+    with store.session() as session:
+        entry = session.scalars(select(AuditLog)).one()
+    # The target column holds 100 characters (PostgreSQL refuses more); the payload has the whole name.
+    assert entry.target_id == name[:100] and entry.payload["filename"] == name
+
+
+def test_a_file_name_with_a_nul_is_refused(staff, store):
+    # Written by hand: httpx would escape the NUL in the file name.
+    token = page_token(staff, "/beheer/import")
+    body = (
+        f'--grens\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        '--grens\r\nContent-Disposition: form-data; name="file"; filename="reacties\x00.csv"\r\n\r\n'
+        f"{CSV_FILE}\r\n--grens--\r\n"
+    ).encode()
+    response = staff.post(
+        "/beheer/import", content=body, headers={"Content-Type": "multipart/form-data; boundary=grens"}
+    )
+    assert response.status_code == 422 and "niet kunnen opslaan" in response.text
+    assert audit_actions(store) == []
+
+
+def test_an_odd_age_is_a_bad_row_not_a_crash(staff, store):
+    rows = "tekst,leeftijd\nMeer groen.,\u2460\nMeer bankjes.,\u00b2\nBetere bus.," + "4" * 5000 + "\nMeer licht.,45\n"
+    response = upload(staff, "leeftijden.csv", rows.encode())
+    assert response.status_code == 200
+    assert '<span class="stat__value">1</span><span class="stat__label">toegevoegd' in response.text
+    assert response.text.count("Onbekende leeftijdsgroep") == 3
 
 
 def test_unreadable_files_are_refused_with_a_reason(staff, store):

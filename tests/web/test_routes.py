@@ -69,7 +69,12 @@ def test_every_non_public_route_refuses_anonymous_visitors(app, anonymous):
             assert "ingelogd" in response.json()["detail"]
         else:
             assert response.status_code == 303, (method, path, response.status_code)
-            assert response.headers["location"].startswith("/inloggen?volgende="), (method, path)
+            # A form sent without a Referer has no page to return to (its own address takes only a POST).
+            location = response.headers["location"]
+            assert location.startswith("/inloggen?volgende=") if method == "GET" else location == "/inloggen", (
+                method,
+                path,
+            )
         checked += 1
     assert checked > 20
 

@@ -126,6 +126,35 @@ def test_login_returns_to_the_page_asked_for(anonymous):
     assert response.headers["location"] == "/beheer/logboek"
 
 
+def test_a_form_sent_after_the_session_ended_returns_to_its_page(staff, make_client):
+    token = page_token(staff, "/beheer/accounts")
+    elsewhere = make_client("staff")
+    elsewhere.post("/uitloggen", data={"csrf_token": page_token(elsewhere, "/beheer")})  # ends every session
+    form = {"username": "nieuw", "password": "een-lang-wachtwoord", "role": "reporter", "csrf_token": token}
+    sent = staff.post(
+        "/beheer/accounts", data=form, headers={"Referer": "http://testserver/beheer/accounts"}, follow_redirects=False
+    )
+    assert sent.headers["location"] == "/inloggen?volgende=%2Fbeheer%2Faccounts"
+    page = staff.get(sent.headers["location"])
+    assert "niet opgeslagen" in page.text
+    response = staff.post(
+        "/inloggen",
+        data={
+            "username": "test-staff",
+            "password": PASSWORD,
+            "csrf_token": csrf_from(page.text),
+            "volgende": "/beheer/accounts",
+        },
+    )
+    assert response.status_code == 200 and str(response.url).endswith("/beheer/accounts")
+    # Without a Referer from this site there is no page to return to: the login page's own default.
+    staff.post("/uitloggen", data={"csrf_token": page_token(staff, "/beheer")})
+    token = page_token(staff, "/inloggen")
+    for headers in ({}, {"Referer": "https://evil.example/beheer/accounts"}):
+        sent = staff.post("/beheer/accounts", data=form | {"csrf_token": token}, headers=headers, follow_redirects=False)
+        assert sent.headers["location"] == "/inloggen"
+
+
 def test_logout_ends_the_session(staff):
     token = page_token(staff, "/beheer")
     assert staff.post("/uitloggen", data={"csrf_token": token}, follow_redirects=False).status_code == 303
@@ -149,6 +178,29 @@ def test_resident_text_is_escaped_and_long_words_wrap(anonymous, store):
     assert '<script>alert("x")</script>' not in page and "<b>vet</b>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert LONG_WORD in page and 'class="resident-text"' in page
+
+
+@pytest.mark.parametrize("path", ["/inloggen", "/mijn-bijdrage"])
+def test_a_non_ascii_csrf_token_is_refused_not_crashed(anonymous, path):
+    page_token(anonymous, path)
+    in_form = anonymous.post(path, data={"code": "AAAAA-BBBBB", "csrf_token": "é"})
+    assert in_form.status_code == 403 and "verlopen" in in_form.text
+    in_header = anonymous.post(path, data={"code": "AAAAA-BBBBB"}, headers={"X-CSRF-Token": "é".encode("latin-1")})
+    assert in_header.status_code == 403
+
+
+def test_a_non_ascii_csrf_token_is_refused_by_the_reporter_api(reporter):
+    response = reporter.post("/api/reporter/interviews", json={}, headers={"X-CSRF-Token": "é".encode("latin-1")})
+    assert response.status_code == 403 and "verlopen" in response.json()["detail"]
+
+
+def test_a_broken_multipart_body_is_answered_in_dutch(anonymous):
+    page_token(anonymous, "/mijn-bijdrage")
+    response = anonymous.post(
+        "/mijn-bijdrage", content=b"code=x", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert response.status_code == 400
+    assert "Missing boundary" not in response.text and "Uw verzoek kon niet worden verwerkt." in response.text
 
 
 @pytest.fixture
@@ -401,3 +453,49 @@ def test_the_secret_key_comes_from_the_environment_or_var(tmp_path, monkeypatch)
     config.get_settings.cache_clear()
     assert config.get_settings().secret_key == "uit-de-omgeving-gezet"
     config.get_settings.cache_clear()
+
+
+def test_the_trusted_proxies_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENSPRAAK_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("SAMENSPRAAK_TRUSTED_PROXIES", raising=False)
+    config.get_settings.cache_clear()
+    assert config.get_settings().trusted_proxies == ("127.0.0.1", "::1")
+    monkeypatch.setenv("SAMENSPRAAK_TRUSTED_PROXIES", " 10.0.0.5, 10.1.0.0/24 ")
+    config.get_settings.cache_clear()
+    assert config.get_settings().trusted_proxies == ("10.0.0.5", "10.1.0.0/24")
+    monkeypatch.setenv("SAMENSPRAAK_TRUSTED_PROXIES", "loadbalancer.intern")
+    config.get_settings.cache_clear()
+    with pytest.raises(ValueError, match="SAMENSPRAAK_TRUSTED_PROXIES"):
+        config.get_settings()
+    config.get_settings.cache_clear()
+
+
+def test_uvicorn_trusts_the_configured_proxies(settings, store, monkeypatch):
+    """Behind a load balancer on another machine, each resident keeps their own rate limit and cookies get Secure."""
+    import uvicorn
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from samenspraak import web
+
+    served = {}
+    monkeypatch.setenv("SAMENSPRAAK_TRUSTED_PROXIES", "10.0.0.5")
+    monkeypatch.setenv("DATABASE_URL", store.url)
+    config.get_settings.cache_clear()
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+    monkeypatch.setattr("samenspraak.web.app.get_store", lambda url: store)
+    web.serve()
+    assert served["proxy_headers"] is True and served["forwarded_allow_ips"] == ["10.0.0.5"]
+
+    proxied = ProxyHeadersMiddleware(served["app"], trusted_hosts=served["forwarded_allow_ips"])
+    forwarded = {"X-Forwarded-Proto": "https"}
+    with TestClient(proxied, client=("10.0.0.5", 40000)) as balancer:
+        statuses = [
+            balancer.get("/api/chat/status", headers=forwarded | {"X-Forwarded-For": "192.0.2.1"}).status_code
+            for _ in range(61)
+        ]
+        assert statuses[-1] == 429
+        # Another resident behind the same balancer has a limit of their own.
+        other = balancer.get("/inloggen", headers=forwarded | {"X-Forwarded-For": "192.0.2.2"})
+        assert other.status_code == 200
+        assert balancer.get("/api/chat/status", headers=forwarded | {"X-Forwarded-For": "192.0.2.2"}).status_code == 200
+        assert "; secure" in other.headers["set-cookie"].lower()

@@ -93,6 +93,13 @@ def test_the_theme_page_filters_by_channel_and_wijk(staff, sample):
     assert staff.get(url, params={"kanaal": "chat", "wijk": "Meerzicht"}).text.count('class="response"') == 1
 
 
+@pytest.mark.parametrize("params", [{"wijk": "\x00"}, {"kanaal": "chat\x00"}])
+def test_a_filter_that_cannot_be_stored_is_refused(staff, sample, params):
+    # PostgreSQL refuses a NUL even in a comparison: a clear 422 instead of a 500.
+    response = staff.get(theme_url(sample, "duurzame-stad"), params=params)
+    assert response.status_code == 422 and "Niet goed ingevuld" in response.text
+
+
 def test_rename_and_follow_up_go_through_topics(staff, sample, store, accounts):
     url = theme_url(sample, "duurzame-stad")
     assert post(staff, f"{url}/naam", {"name": "Groen en duurzaam"}, url).headers["location"] == url
