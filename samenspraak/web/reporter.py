@@ -38,13 +38,27 @@ class InterviewEntry(BaseModel):
     held_at: datetime | None = None
     wijk: StorableStr | None = Field(default=None, max_length=100)
     age_group: StorableStr | None = Field(default=None, max_length=20)
-    statements: list[Statement] = Field(max_length=MAX_STATEMENTS)
+    # The number is checked in the route, for a clear message; the body size limit bounds the list.
+    statements: list[Statement]
+    # The account that entered it: a queue on a shared phone must not be sent under someone else's name.
+    account: int | None = None
+    # The consultation it was entered for: a queued entry must not land in the next one.
+    consultation: str | None = Field(default=None, max_length=64)
 
 
 @pages.get("/reporter/")
 def reporter_page(request: Request, account: CurrentAccount = Depends(require_reporter)) -> Response:
     consultation = load_consultation(request.app.state.settings.consultation)
-    return render(request, "reporter.html", {"consultation": consultation, "places": load_places()})
+    return render(
+        request,
+        "reporter.html",
+        {
+            "consultation": consultation,
+            "places": load_places(),
+            "max_statements": MAX_STATEMENTS,
+            "earliest": EARLIEST.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
 
 
 @service_worker.get("/reporter/sw.js")
@@ -60,7 +74,7 @@ def reporter_service_worker() -> Response:
 @api.get("/session")
 def reporter_session(request: Request, account: CurrentAccount = Depends(require_reporter)) -> dict:
     """A fresh CSRF token for the offline queue: the page it was queued on may be hours old."""
-    return {"csrf_token": csrf_token(request), "name": account.display_name}
+    return {"csrf_token": csrf_token(request), "name": account.display_name, "account": account.id}
 
 
 def _held_at(value: datetime | None) -> datetime:
@@ -80,10 +94,27 @@ def _held_at(value: datetime | None) -> datetime:
 def submit_interview(
     entry: InterviewEntry, request: Request, account: CurrentAccount = Depends(require_reporter)
 ) -> dict:
+    if entry.account is not None and entry.account != account.id:
+        raise HTTPException(
+            status_code=409,
+            detail="Dit interview is onder een ander account ingevoerd. Log in met dat account om het te versturen.",
+        )
+    settings, store = request.app.state.settings, request.app.state.store
+    if entry.consultation is not None and entry.consultation != settings.consultation:
+        raise HTTPException(
+            status_code=422,
+            detail="Dit interview is ingevoerd voor een consultatie die nu niet meer openstaat. "
+            "Zet het terug in het formulier als het bij de huidige consultatie hoort.",
+        )
     statements = [s for s in entry.statements if s.text.strip()]
     if not statements:
         raise HTTPException(status_code=422, detail="Vul minstens één uitspraak in.")
-    settings, store = request.app.state.settings, request.app.state.store
+    if len(statements) > MAX_STATEMENTS:
+        raise HTTPException(
+            status_code=422,
+            detail=f"Er passen hoogstens {MAX_STATEMENTS} uitspraken in één interview. "
+            "Zet de rest in een nieuw interview.",
+        )
     try:
         interview_id, created = create_interview(
             consultation=settings.consultation,
@@ -93,6 +124,7 @@ def submit_interview(
             wijk=entry.wijk,
             age_group=entry.age_group,
             idempotency_key=f"reporter:{entry.id}",
+            theme_keys=[statement.theme for statement in statements if statement.theme],
             store=store,
         )
         saved = [

@@ -53,3 +53,23 @@ def test_text_typed_while_the_assistant_answers_is_kept(open_page):
     page.wait_for_function("() => document.querySelector('.ssp-status').textContent === ''")
     assert page.input_value("#ssp-input") == "tweede bericht, te vroeg"
     assert [message["message"] for message in FakeRasa.received] == ["/greet", "eerste bericht"]
+
+
+def test_starting_over_while_the_assistant_answers_starts_a_new_conversation(open_page):
+    page = open_page("/chat")
+    page.wait_for_selector(".ssp-choice")
+    FakeRasa.delay = 1.0
+    page.fill("#ssp-input", "een bericht in het oude gesprek")
+    page.keyboard.press("Enter")
+    page.click("text=Opnieuw beginnen")  # while the assistant is still answering
+    page.wait_for_function("() => document.querySelectorAll('.ssp-msg--bot').length === 2")
+    page.wait_for_timeout(1500)  # the old answer has arrived by now, and must have been ignored
+    assert page.locator(".ssp-msg--user").count() == 0 and page.locator(".ssp-msg--bot").count() == 2
+    old, new = FakeRasa.received[0]["sender"], FakeRasa.received[2]["sender"]
+    assert [m["message"] for m in FakeRasa.received] == ["/greet", "een bericht in het oude gesprek", "/greet"]
+    assert new != old
+    FakeRasa.delay = 0.0
+    page.fill("#ssp-input", "verder in het nieuwe gesprek")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('.ssp-msg--bot').length === 4")
+    assert FakeRasa.received[3]["sender"] == new

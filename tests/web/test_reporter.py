@@ -42,7 +42,7 @@ def test_the_session_endpoint_gives_name_and_token(reporter):
 
 
 def test_an_interview_is_stored_with_its_statements(reporter, store, accounts):
-    response = send(reporter, entry())
+    response = send(reporter, entry(consultation="zoetermeer-2040"))
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["created"] is True and len(result["responses"]) == 2
@@ -89,8 +89,14 @@ def test_empty_statements_are_skipped_and_an_entry_without_any_is_refused(report
         ({"held_at": (datetime.now(timezone.utc) + timedelta(days=3)).isoformat()}, "datum"),
         ({"held_at": "2024-10-10T09:30:00"}, "tijdzone"),
         ({"age_group": "oud"}, "leeftijdsgroep"),
+        ({"age_group": "²"}, "leeftijdsgroep"),
+        ({"age_group": "①"}, "leeftijdsgroep"),
         ({"statements": [{"text": "Meer groen.", "theme": "bestaat-niet"}]}, "Onbekend thema"),
+        # Nothing of the entry is stored, not the interview and not the statements before the bad one.
+        ({"statements": [{"text": "Meer groen."}, {"text": "Meer bus.", "theme": "bestaat-niet"}]}, "Onbekend thema"),
         ({"id": "kort"}, "ingevuld"),
+        # Queued before the active consultation changed.
+        ({"consultation": "een-vorige-consultatie"}, "niet meer openstaat"),
     ],
 )
 def test_bad_entries_get_a_dutch_reason(reporter, store, changes, expected):
@@ -99,6 +105,22 @@ def test_bad_entries_get_a_dutch_reason(reporter, store, changes, expected):
     assert expected in response.json()["detail"]
     with store.session() as session:
         assert session.scalar(select(func.count(Response.id))) == 0
+        assert session.scalar(select(func.count(Interview.id))) == 0
+
+
+def test_more_statements_than_fit_get_a_specific_message(reporter, store):
+    response = send(reporter, entry(statements=[{"text": f"Uitspraak {n}."} for n in range(21)]))
+    assert response.status_code == 422 and "hoogstens 20 uitspraken" in response.json()["detail"]
+    assert send(reporter, entry(statements=[{"text": f"Uitspraak {n}."} for n in range(20)])).status_code == 200
+
+
+def test_an_entry_from_another_account_is_held_back(reporter, store, accounts):
+    assert reporter.get("/api/reporter/session").json()["account"] == accounts["reporter"]
+    other = send(reporter, entry(account=accounts["staff"]))
+    assert other.status_code == 409 and "ander account" in other.json()["detail"]
+    with store.session() as session:
+        assert session.scalar(select(func.count(Interview.id))) == 0
+    assert send(reporter, entry(account=accounts["reporter"])).status_code == 200
 
 
 def test_sending_needs_the_csrf_token(reporter):

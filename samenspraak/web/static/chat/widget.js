@@ -33,6 +33,8 @@
   var state = loadState();
   var busy = false;
   var started = false;
+  // Raised by "Opnieuw beginnen": answers and retries of an earlier conversation are then ignored.
+  var conversation = 0;
   var nodes = {};
 
   function loadState() {
@@ -230,6 +232,7 @@
   function send(message, shown) {
     if (busy) { return; }
     busy = true;
+    var current = conversation;
     if (shown) {
       closeChoices();
       add({ who: "user", text: shown });
@@ -240,6 +243,7 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ message: message, session_id: state.sessionId })
     }).then(function (data) {
+      if (current !== conversation) { return; }
       state.sessionId = data.session_id;
       saveState();
       if (!data.messages.length) { add({ who: "note", text: TEXT.empty }); }
@@ -248,6 +252,7 @@
       });
       setStatus("");
     }).catch(function (error) {
+      if (current !== conversation) { return; }
       if (error.status === 422 && state.sessionId) {
         state.sessionId = null;
         saveState();
@@ -256,7 +261,7 @@
       if (shown && shown === message && !nodes.input.value) { nodes.input.value = message; }
       setStatus(error.message || TEXT.down);
     }).then(function () {
-      busy = false;
+      if (current === conversation) { busy = false; }
     });
   }
 
@@ -268,21 +273,30 @@
   }
 
   function waitUntilReady() {
+    var current = conversation;
+    function retry(text) {
+      setStatus(text);
+      window.setTimeout(function () {
+        if (current === conversation) { waitUntilReady(); }
+      }, RETRY_MS);
+    }
     request("/api/chat/status").then(function (data) {
+      if (current !== conversation) { return; }
       if (data.ready) {
         setStatus("");
         send(GREETING, null);
       } else {
-        setStatus(TEXT.waking);
-        window.setTimeout(waitUntilReady, RETRY_MS);
+        retry(TEXT.waking);
       }
     }).catch(function () {
-      setStatus(TEXT.down);
-      window.setTimeout(waitUntilReady, RETRY_MS);
+      if (current === conversation) { retry(TEXT.down); }
     });
   }
 
   function restartConversation() {
+    conversation += 1;
+    busy = false;
+    setStatus("");
     state = { sessionId: null, log: [] };
     saveState();
     nodes.log.textContent = "";

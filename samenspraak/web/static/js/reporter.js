@@ -2,7 +2,9 @@
  * Street interview entry for razende reporters. Works offline:
  * - what is typed is kept as a draft in localStorage, so a reload loses nothing;
  * - 'Opslaan' puts the interview in a queue (localStorage) with its own id, which is the idempotency key;
- * - the queue is sent when the network is back; sending an entry twice never stores it twice.
+ * - the queue is sent when the network is back; sending an entry twice never stores it twice;
+ * - each entry belongs to the account that entered it, and is only sent while that account is logged in;
+ * - an entry the server refuses can be put back into the form, to correct it.
  * A service worker (/reporter/sw.js) keeps the page itself available without a network.
  */
 (function () {
@@ -20,6 +22,10 @@
   var queueCount = document.getElementById("queue-count");
   var queueList = document.getElementById("queue-list");
   var connection = document.getElementById("connection");
+  var addButton = document.getElementById("add-statement");
+  var statementsFull = document.getElementById("statements-full");
+  var account = Number(form.dataset.account);
+  var maxStatements = Number(form.dataset.maxStatements);
   var syncing = false;
   var csrfToken = null;
 
@@ -42,10 +48,15 @@
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
-  function localNow() {
-    var now = new Date();
-    now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
-    return now.toISOString().slice(0, 16);
+  /* A moment as a datetime-local value ("2024-10-10T11:30", local time). */
+  function localInput(moment) {
+    var local = new Date(moment.getTime());
+    local.setMinutes(local.getMinutes() - local.getTimezoneOffset());
+    return local.toISOString().slice(0, 16);
+  }
+
+  function endOfToday() {
+    return localInput(new Date()).slice(0, 10) + "T23:59";
   }
 
   /* Statements */
@@ -65,6 +76,9 @@
       remove.hidden = blocks.length === 1;
       remove.setAttribute("aria-label", "Uitspraak " + number + " verwijderen");
     });
+    // The server takes at most maxStatements per interview.
+    addButton.hidden = blocks.length >= maxStatements;
+    statementsFull.hidden = !addButton.hidden;
   }
 
   function addStatement(values) {
@@ -105,7 +119,8 @@
 
   function fillForm(values) {
     form.place.value = values.place || readJson(PLACE_KEY, "");
-    form.held_at.value = values.held_at || localNow();
+    form.held_at.max = endOfToday();
+    form.held_at.value = values.held_at || localInput(new Date());
     form.wijk.value = values.wijk || "";
     form.age_group.value = values.age_group || "";
     statements.textContent = "";
@@ -125,6 +140,40 @@
     return (entry.place ? entry.place + ", " : "") + when + ": “" + (first.length > 60 ? first.slice(0, 60) + "…" : first) + "”";
   }
 
+  function otherAccount(entry) {
+    // Entries queued before entries carried their account are sent as before.
+    return entry.account !== undefined && entry.account !== account;
+  }
+
+  function restoreEntry(entry) {
+    var typed = collect().statements.some(function (s) { return s.text.trim(); });
+    if (typed && !window.confirm("Wat nu in het formulier staat, wordt vervangen door dit interview. Doorgaan?")) {
+      return;
+    }
+    fillForm({
+      place: entry.place,
+      held_at: localInput(new Date(entry.held_at)),
+      wijk: entry.wijk,
+      age_group: entry.age_group,
+      statements: entry.statements
+    });
+    saveDraft();
+    removeEntry(entry.id);
+    renderQueue();
+    formError.textContent = "Teruggezet in het formulier. Niet opgeslagen: " + entry.error + " Verbeter het en sla het opnieuw op.";
+    formError.hidden = false;
+    statements.querySelector("[data-role=text]").focus();
+  }
+
+  function queueButton(label, action) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--quiet button--small";
+    button.textContent = label;
+    button.addEventListener("click", action);
+    return button;
+  }
+
   function renderQueue() {
     var queue = readQueue();
     var waiting = queue.length;
@@ -141,16 +190,19 @@
         var error = document.createElement("p");
         error.className = "notice notice--error";
         error.textContent = "Niet opgeslagen: " + entry.error;
-        var remove = document.createElement("button");
-        remove.type = "button";
-        remove.className = "button button--quiet button--small";
-        remove.textContent = "Weghalen uit de wachtrij";
-        remove.addEventListener("click", function () {
-          writeJson(QUEUE_KEY, readQueue().filter(function (other) { return other.id !== entry.id; }));
-          renderQueue();
-        });
         item.appendChild(error);
-        item.appendChild(remove);
+        item.appendChild(queueButton("Terugzetten in het formulier", function () { restoreEntry(entry); }));
+        item.appendChild(queueButton("Weghalen uit de wachtrij", function () {
+          if (window.confirm("Dit interview is dan weg van dit toestel en wordt niet opgeslagen. Weghalen?")) {
+            removeEntry(entry.id);
+            renderQueue();
+          }
+        }));
+      } else if (otherAccount(entry)) {
+        var held = document.createElement("p");
+        held.className = "notice notice--warning";
+        held.textContent = "Ingevoerd onder een ander account. Log met dat account in om het te versturen.";
+        item.appendChild(held);
       }
       queueList.appendChild(item);
     });
@@ -189,12 +241,15 @@
           held_at: entry.held_at,
           wijk: entry.wijk || null,
           age_group: entry.age_group || null,
-          statements: entry.statements
+          statements: entry.statements,
+          account: entry.account === undefined ? null : entry.account,
+          consultation: entry.consultation || null
         })
       });
     }).then(function (response) {
       if (response.ok) { return removeEntry(entry.id); }
       if (response.status === 401) { throw { loggedOut: true }; }
+      if (response.status === 409) { throw { otherAccount: true }; }
       if (response.status === 403 && !retried) {
         csrfToken = null;
         return post(entry, true);
@@ -210,7 +265,7 @@
 
   function sync() {
     if (syncing) { return Promise.resolve(); }
-    var pending = readQueue().filter(function (entry) { return !entry.error; });
+    var pending = readQueue().filter(function (entry) { return !entry.error && !otherAccount(entry); });
     if (!pending.length) { renderQueue(); return Promise.resolve(); }
     syncing = true;
     connection.textContent = "Bezig met versturen…";
@@ -222,6 +277,8 @@
     }).catch(function (problem) {
       if (problem && problem.loggedOut) {
         connection.textContent = "U bent uitgelogd. Log opnieuw in om te versturen; uw invoer blijft bewaard.";
+      } else if (problem && problem.otherAccount) {
+        connection.textContent = "Op dit toestel is nu iemand anders ingelogd. Laad de pagina opnieuw; uw invoer blijft bewaard.";
       } else {
         connection.textContent = "Geen verbinding. We versturen automatisch zodra er weer internet is.";
       }
@@ -236,7 +293,7 @@
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
 
-  document.getElementById("add-statement").addEventListener("click", function () {
+  addButton.addEventListener("click", function () {
     var block = addStatement();
     saveDraft();
     block.querySelector("[data-role=text]").focus();
@@ -246,12 +303,18 @@
     event.preventDefault();
     var values = collect();
     values.statements = values.statements.filter(function (s) { return s.text.trim(); });
-    var problem = !values.statements.length ? "Vul minstens één uitspraak in."
-      : !values.held_at || isNaN(new Date(values.held_at)) ? "Vul de datum en tijd in." : null;
+    var count = values.statements.length;
+    var held = new Date(values.held_at);
+    // The same bounds as the server's, so an entry is not refused after it left the phone.
+    var problem = !count ? "Vul minstens één uitspraak in."
+      : count > maxStatements ? "Er passen hoogstens " + maxStatements + " uitspraken in één interview. Zet de rest in een nieuw interview."
+      : !values.held_at || isNaN(held) ? "Vul de datum en tijd in."
+      : held < new Date(form.held_at.min) || held > new Date(endOfToday())
+        ? "Deze datum klopt niet. Kies een datum tussen 1 januari 2000 en vandaag." : null;
     if (problem) {
       formError.textContent = problem;
       formError.hidden = false;
-      (values.statements.length ? form.held_at : statements.querySelector("[data-role=text]")).focus();
+      (count && count <= maxStatements ? form.held_at : statements.querySelector("[data-role=text]")).focus();
       return;
     }
     formError.hidden = true;
@@ -262,7 +325,9 @@
       held_at: new Date(values.held_at).toISOString(),
       wijk: values.wijk,
       age_group: values.age_group,
-      statements: values.statements
+      statements: values.statements,
+      account: account,
+      consultation: form.dataset.consultation
     });
     writeJson(QUEUE_KEY, queue);
     writeJson(PLACE_KEY, values.place);
