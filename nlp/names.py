@@ -26,6 +26,7 @@ STRONG_TRIGGERS = (
 WEAK_TRIGGERS = (
     ("ik", "ben"), ("dit", "is"), ("groeten",), ("groet",), ("groetjes",), ("mvg",), ("m.v.g.",),
     ("gr",), ("gr.",), ("liefs",), ("namens",), ("vriendelijke", "groet"), ("hartelijke", "groet"),
+    ("t.n.v.",), ("t.n.v", "."), ("tnv",), ("ten", "name", "van"),  # account holder after an IBAN
 )
 TITLES = frozenset(
     "meneer mijnheer mevrouw mevr mevr. mw mw. dhr dhr. heer juffrouw juf meester dokter dr dr. "
@@ -52,18 +53,21 @@ TRIGGER_WORDS = frozenset(
     "groeten groet groetjes mvg m.v.g. gr gr. liefs namens vriendelijke hartelijke genaamd naam".split()
 )
 LEFT_STOP_PREFIXES = frozenset({"in", "op", "uit", "te"})  # also ordinary prepositions
+NAME_PARTICLES = SURNAME_PREFIXES - LEFT_STOP_PREFIXES
 # Words before a capitalised word that make it a place, unless the word is a known name.
 LOCATIVE = frozenset("in naar uit vanuit richting te rond nabij".split())
-# Endings of places and streets, never of people (Dorpsstraat, Westerpark, Stadshart ...).
+# Endings of places, streets and organisations, never of people (Dorpsstraat, Westerpark,
+# Stadshart, Buurtvereniging, Voedselbank ...).
 PLACE_ENDINGS = (
     "straat", "laan", "weg", "wegh", "plein", "singel", "gracht", "kade", "dreef", "plantsoen",
     "park", "markt", "station", "polder", "centrum", "brug", "tunnel", "plas", "school", "kerk",
-    "hal", "bad", "plaza", "hart",
+    "hal", "bad", "plaza", "hart", "vereniging", "stichting", "club", "bank", "fonds",
 )
 SENTENCE_OPENERS = frozenset(":-–—(\"'“‘•*.!?;")
 INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")
 PERSON_LABELS = frozenset({"PERSON", "PER"})
 MAX_NAME_TOKENS = 6
+MAX_SIGNATURE_WORDS = 3
 DUTCH_WORD_SHARE = 0.5
 
 
@@ -104,16 +108,30 @@ class _Tokens:
                 self.blocked[t.i] = False
 
     def _surname_from_place(self, t: Token) -> bool:
-        """"Jan van Delft", "mevr. Van Ommen": a place name after "van" in a person's name."""
-        j = t.i
-        while j > 0 and self.doc[j - 1].lower_ in SURNAME_PREFIXES:
-            j -= 1
-        if j == t.i or self.doc[j].lower_ != "van":
+        """A place name used as a surname: "Anna Stein", "Anja de Rijk", "Jan van Delft",
+        "mevr. Van Ommen"; after a title or "ik heet" only a known surname ("mevrouw Maas",
+        not "wijkagent Meerzicht")."""
+        if not t.is_alpha:
             return False
-        before = self.doc[j - 1] if j > 0 else None
-        if before is not None and (before.lower_.rstrip(".") in TITLES or self.is_known_first(before)):
+        j = t.i
+        while j > 0 and self.doc[j - 1].lower_ in NAME_PARTICLES:
+            j -= 1
+        starts_with_van = j < t.i and self.doc[j].lower_ == "van"
+        known_surname = fold(t.text) in self.lexicon.surnames
+        if j > 0 and self._first_name(self.doc[j - 1]):
             return True
-        return self.doc[j].text == "Van" and not self.sentence_initial(self.doc[j])
+        if self.after_title(self.doc[j]) and (starts_with_van or known_surname):
+            return True
+        if known_surname and self.follows(self.doc[j], STRONG_TRIGGERS):
+            return True
+        return starts_with_van and self.doc[j].text == "Van" and not self.sentence_initial(self.doc[j])
+
+    def _first_name(self, t: Token) -> bool:
+        """A known first name (not "ben" in "ik ben van Delft"), or any capitalised word after
+        "ik heet"."""
+        if _name_shaped(t.text):
+            return self.is_known_first(t) or (not self.blocked[t.i] and self.follows(t, STRONG_TRIGGERS))
+        return self.is_known_first(t) and t.lower_ not in AMBIGUOUS_LOWER
 
     def is_capitalised(self, t: Token) -> bool:
         """A capitalised word that may be (part of) a name: not a title, place or stop word."""
@@ -142,7 +160,13 @@ class _Tokens:
             return False
         if t.is_sent_start:
             return True
-        return previous.text in SENTENCE_OPENERS or "\n" in previous.text or "\n" in previous.whitespace_
+        return previous.text in SENTENCE_OPENERS or self.starts_line(t)
+
+    def starts_line(self, t: Token) -> bool:
+        if t.i == 0:
+            return False
+        previous = self.doc[t.i - 1]
+        return "\n" in previous.text or "\n" in previous.whitespace_
 
     def is_ordinary_word(self, t: Token) -> bool:
         """A Dutch word that is not also a common name (Sport, Docent; not Bakker or Piet)."""
@@ -203,6 +227,8 @@ def _seed_kind(facts: _Tokens, t: Token) -> str | None:
             return None
         if facts.is_ordinary_word(t) or not facts.dutch:
             return None
+        if _signs_off(facts, t):
+            return "cap"
         initial = facts.sentence_initial(t)
         if facts.is_known_surname(t) and not initial:
             return "cap"
@@ -231,6 +257,20 @@ def _after_article_or_adjective(facts: _Tokens, t: Token, previous: Token) -> bo
         return False
     before = facts.doc[previous.i - 1] if previous.i > 0 else None
     return not (before is not None and (before.lower_ in TITLES or facts.is_known_first(before)))
+
+
+def _signs_off(facts: _Tokens, t: Token) -> bool:
+    """"...\nSandra" or "...\nXiomara de Souza": a last line of one to three capitalised words
+    that are not Dutch words, the first tagged as a proper noun, is a signature."""
+    if t.pos_ not in {"PROPN", "X"} or not facts.starts_line(t):
+        return False
+    words = [
+        u for u in facts.doc[t.i :] if not (u.is_space or u.is_punct or u.lower_ in NAME_PARTICLES)
+    ]
+    return len(words) <= MAX_SIGNATURE_WORDS and all(
+        facts.is_capitalised(u) and not facts.is_ordinary_word(u) and not facts.is_place_like(u)
+        for u in words
+    )
 
 
 def _next_words(facts: _Tokens, t: Token, n: int) -> list[str]:
@@ -295,7 +335,8 @@ def _grow(facts: _Tokens, seed: Token, kind: str) -> tuple[int, int]:
             if facts.blocked[j] or (facts.is_known_first(surname) and not facts.is_known_surname(surname)):
                 break
             after_title = before is not None and (before.lower_ in TITLES or INITIALS.match(before.text))
-            if not (capitalised_prefix or after_title):
+            introduced = facts.follows(doc[j], STRONG_TRIGGERS)  # "naam is de Jong", not "groeten van"
+            if not (capitalised_prefix or after_title or introduced):
                 break
             start = j
         if before is not None and not facts.blocked[before.i] and (
@@ -345,8 +386,9 @@ def _capitalised_run_end(facts: _Tokens, i: int) -> int:
 
 
 def _names_a_street(facts: _Tokens, end: int) -> bool:
-    """The name goes on into a street or place name (Willem Dreeslaan)."""
+    """The name goes on into a street or place name (Willem Dreeslaan, Pieter de Hoochstraat);
+    not "Henk uit de Dorpsstraat"."""
     doc, j = facts.doc, end
-    while j < len(doc) and doc[j].lower_ in SURNAME_PREFIXES:
+    while j < len(doc) and doc[j].lower_ in NAME_PARTICLES:
         j += 1
     return j < len(doc) and doc[j].text[:1].isupper() and facts.is_place_like(doc[j])

@@ -15,28 +15,31 @@ _EMAIL = re.compile(
 _URL = re.compile(
     r"(?:\bhttps?://|(?<![\w@.])www\.)[^\s<>\"']+"
     r"|(?<![\w@./-])(?:[a-z0-9-]+\.)+(?:nl|com|org|net|eu|be|info|io|app|de|fr|uk|online|site)"
-    r"(?::\d+)?(?:/[^\s<>\"']*)?(?![\w@])",
+    r"(?::\d+)?(?:/[^\s<>\"']*)?(?![\w@])"
+    r"|(?<![\w@.+-])@[a-z_][\w.]*\w",  # social media handle (@anouk_dewit)
     re.IGNORECASE,
 )
 _URL_TRAILING = ".,;:!?)]}'\""
 
-# Phone numbers: +31/0031 or 0 followed by nine digits, in any grouping with spaces, dashes,
-# dots or brackets; service numbers 0800/0900; other countries with a + prefix.
+# Phone numbers: +31/0031 or 0 followed by nine digits, in any grouping with spaces, dashes
+# (also " - "), dots or brackets; service numbers 0800/0900; other countries with a + prefix.
+# A slash before is allowed: "0612345678/0793456789" holds two numbers (URL paths match earlier).
 _PHONE = re.compile(
-    r"(?<![\w+/-])(?:"
+    r"(?<![\w+-])(?:"
     r"(?:\+|00)31[ \u00a0.-]?(?:\(0\)[ \u00a0.-]?)?[1-9](?:[ \u00a0.-]?\d){8}"
-    r"|\(?0(?:[ \u00a0.\-)]{0,2}\d){9}"
+    r"|\(?0(?:[ \u00a0.\-)]{0,2}\d|[ \u00a0][.-][ \u00a0]\d){9}"
     r"|0[89]0[069](?:[ \u00a0.-]?\d){4}(?:(?:[ \u00a0.-]?\d){3})?"
     r"|\+(?!31)[1-9]\d{0,2}(?:[ \u00a0.-]?\(?\d\)?){6,12}"
     r")(?![\w-])"
 )
-_DATE = re.compile(r"\(?(\d{1,2})[-./](\d{1,2})[-./](\d{2,4})")
+# A date, optionally with an hour or time: "06-05-2024 12", "06-05-24 06.30".
+_DATE = re.compile(r"\(?(\d{1,2})[-./](\d{1,2})[-./](?:\d{2}|\d{4})(?: \d{1,2}(?:[.:]\d{2})?)?")
 
 _BSN = re.compile(
-    r"(?<![\w.,-])(?:\d{9}|\d{3}[. ]\d{3}[. ]\d{3}|\d{4}[. ]\d{2}[. ]\d{3})(?![\w-]|[.,]\d)"
+    r"(?<![\w.,-])(?:\d{9}|\d{3}[. -]\d{3}[. -]\d{3}|\d{4}[. -]\d{2}[. -]\d{3})(?![\w-]|[.,]\d)"
 )
 _BSN_KEYWORD = re.compile(
-    r"\b(?:bsn|burgerservicenummer|sofinummer)(?:[\s:]|\bis\b|-?nummer)*(\d(?:[. ]?\d){7,8})(?!\d)",
+    r"\b(?:bsn|burgerservicenummer|sofinummer)(?:[\s:]|\bis\b|-?nummer)*(\d(?:[. -]?\d){7,8})(?!\d)",
     re.IGNORECASE,
 )
 
@@ -83,20 +86,30 @@ _LOWER_SUFFIXES = ("straat", "laan", "weg", "plein", "singel", "gracht", "kade",
 _HOUSE_NUMBER = r"\d{1,5}(?:\s?-\s?\d{1,4}|[ -]?(?:[a-zA-Z]|bis|hs|I{1,3})(?![\w-]))?"
 _NAME_WORD = r"[A-Z][\w'’.-]*"
 _PARTICLE = r"(?:van|de|der|den|het|'t|ter|ten|aan|op|in|bij)"
+_NUMBER_WORD = r"(?:(?:[Hh]uis)?[Nn]ummer[ ]+|[Nn]r\.?[ ]*|[Nn]o\.[ ]*)?"  # Dorpsstraat nr. 12
 _STREET = re.compile(
     r"(?<![\w-])(?:(?:" + _NAME_WORD + r"|" + _PARTICLE + r")[ ]){0,4}"
     r"(?:[A-Z][\w'’-]*(?:" + "|".join(STREET_SUFFIXES) + r")|"
     + "|".join(x.capitalize() for x in STREET_SUFFIXES) + r")"
-    r"[ ]+" + _HOUSE_NUMBER + r"(?![\w,.]\d)"
+    r"[ ]+" + _NUMBER_WORD + _HOUSE_NUMBER + r"(?![\w,.]\d)"
 )
 _STREET_LOWER = re.compile(
-    r"(?<![\w-])[a-z][a-z'-]{1,30}(?:" + "|".join(_LOWER_SUFFIXES) + r")[ ]+" + _HOUSE_NUMBER
+    r"(?<![\w-])[a-z][a-z'-]{1,30}(?:" + "|".join(_LOWER_SUFFIXES) + r")[ ]+" + _NUMBER_WORD
+    + _HOUSE_NUMBER
     + r"(?!\s*(?:%|km|m\b|keer|jaar|minuten|uur|euro|meter|procent))(?![\w,.]\d)"
 )
-# Postcode, optionally with house number ("2725 NT 14") and/or city ("2712 AB Zoetermeer").
+# Letters never used in postcodes, and two-letter words and units that follow a year or amount
+# ("in 2040 en", "1500 km"); only needed for "2711 ab", in lower case with a space.
+_NOT_POSTCODE_LETTERS = (
+    "sa sd ss al af ca cl cm dl dm do en er ex ha ik in is ja je kb kg km ma mb me mg ml mm na nu "
+    "of ok om op pk st te tv vs wo za ze zo an as at be by if it my no on or so to up us"
+).split()
+# Postcode, optionally with house number ("2725 NT 14", "2711AB12") and/or city
+# ("2712 AB Zoetermeer").
 _POSTCODE = re.compile(
-    r"(?<![\w-])[1-9]\d{3}(?: ?(?!SA|SD|SS)[A-Z]{2}|(?!sa|sd|ss)[a-z]{2})(?![\w-])"
-    r"(?:,? " + _HOUSE_NUMBER + r"(?![\w,.]\d))?"
+    r"(?<![\w-])[1-9]\d{3}(?: ?(?!SA|SD|SS)[A-Z]{2}|(?!sa|sd|ss)[a-z]{2}"
+    r"| (?!(?:" + "|".join(_NOT_POSTCODE_LETTERS) + r")\b)[a-z]{2})"
+    r"(?:(?:,? |(?=\d))" + _HOUSE_NUMBER + r"(?![\w,.]\d)|(?![\w-]))"
     r"(?:,? (?:'s-)?[A-Z][\w'-]+(?: (?:aan|den|de|op|[A-Z][\w'-]+)){0,3}(?![\w-]))?"
 )
 # Words that may open a sentence in front of a street name but are not part of it.
@@ -137,15 +150,15 @@ def _urls(text: str) -> Iterator[Match]:
         yield m.start(), end, "URL"
 
 
-def _starts_with_date(candidate: str) -> bool:
-    """06-05-2024 12 is a date and a time; 06.21.98.45.63 is a phone number."""
-    m = _DATE.match(candidate)
+def _is_date(candidate: str) -> bool:
+    """06-05-2024 12 is a date and a time; 06.21.98.45.63 and 06-12-34-56-78 are phone numbers."""
+    m = _DATE.fullmatch(candidate)
     return m is not None and 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12
 
 
 def _phones(text: str) -> Iterator[Match]:
     for m in _PHONE.finditer(text):
-        if not _starts_with_date(m.group()):
+        if not _is_date(m.group()):
             # an opening bracket belongs to the number only when the area code is closed: (079)
             start = m.start() + (m.group().startswith("(") and ")" not in m.group())
             yield start, m.end(), "TELEFOON"

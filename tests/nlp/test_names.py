@@ -36,6 +36,66 @@ def test_title_stays_outside_the_placeholder():
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Ik ben Henk uit de Dorpsstraat.", ["Henk"]),
+        ("Groeten, Sandra Bakker uit de Meerzichtlaan", ["Sandra Bakker"]),
+        ("Mijn buurvrouw Els op de Dorpsstraat", ["Els"]),
+        ("Ik heet Mohammed in de Parkdreef", ["Mohammed"]),
+        ("Henk uit Buytenwegh wil meer bankjes.", ["Henk"]),
+    ],
+)
+def test_name_before_a_preposition_and_a_street(text, expected):
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Groeten, Anneke Maas", ["Anneke Maas"]),
+        ("Graag reactie naar mevrouw Maas.", ["Maas"]),
+        ("Ik heet Maas.", ["Maas"]),
+        ("Mijn naam is Anja de Rijk", ["Anja de Rijk"]),
+        ("Ik ben Anna Stein", ["Anna Stein"]),
+        ("Mijn naam is Ruud Gouda", ["Ruud Gouda"]),
+    ],
+)
+def test_place_name_used_as_a_surname(text, expected):
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Het park moet groener.\nSandra", ["Sandra"]),
+        ("Het park moet groener. Marja (56)", ["Marja"]),
+        ("Wilma uit Meerzicht vindt het park te klein", ["Wilma"]),
+        ("Het park moet groener.\nXiomara", ["Xiomara"]),  # unknown, but a signature line
+    ],
+)
+def test_common_first_names_and_signatures(text, expected):
+    assert names(text) == expected
+
+
+def test_account_holder_after_an_iban():
+    assert redact("Maak het over naar NL91ABNA0417164300 t.n.v. Jansen.") == (
+        "Maak het over naar [IBAN] t.n.v. [NAAM]."
+    )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Mijn naam is de Jong.", "Mijn naam is [NAAM]."),
+        ("Mijn naam is van der Linden.", "Mijn naam is [NAAM]."),
+        ("Groeten van Piet, en tot ziens.", "Groeten van [NAAM], en tot ziens."),
+    ],
+)
+def test_surname_particles_inside_the_placeholder(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Zoetermeer moet groener, vooral in Meerzicht en Oosterheem.",
@@ -57,6 +117,17 @@ def test_title_stays_outside_the_placeholder():
         "Mvg, een moeder uit Seghwaert",
         "de bakker op de hoek is lief",
         "This park needs more trees and benches.",
+        "We fietsen langs de Maas en de Rijn.",
+        "Ik woon in Stein en werk in Gouda.",
+        "Het Rijk moet meer betalen.",
+        "De wijkagent Meerzicht is goed bereikbaar.",
+        "Ik ben Zoetermeerder en trots.",
+        "Ik woon in de Willem Dreeslaan.",
+        "Het park moet groener.\nSucces!",
+        "Wensen:\nSkatebaan\nTrampoline",
+        "Maak het over naar NL91ABNA0417164300 t.n.v. Buurtvereniging Meerzicht.",
+        "Namens Voedselbank Zoetermeer, bedankt!",
+        "Betaal t.n.v. de gemeente.",
     ],
 )
 def test_places_organisations_and_words_are_not_names(text):
