@@ -158,7 +158,10 @@ class ActionNewTheme(Action):
 
 
 class ActionTakeOpinion(Action):
-    """An opinion or idea typed without a question: keep it and let the form ask the rest."""
+    """An opinion or idea typed without a question: keep it and let the form ask the rest.
+
+    Typed at the summary, it is an addition: it joins the answer waiting for a "ja", which is summarised again.
+    """
 
     def name(self) -> str:
         return "action_take_opinion"
@@ -168,6 +171,10 @@ class ActionTakeOpinion(Action):
         if contains_insult(text):
             dispatcher.utter_message(response="utter_insult_not_stored")
             return [SlotSet("confirming", None)]
+        opinion = tracker.get_slot("opinion")
+        if tracker.get_slot("confirming") == "contribution" and opinion:
+            dispatcher.utter_message(response="utter_added_to_answer")
+            return [SlotSet("opinion", f"{opinion} {text}"), SlotSet("confirming", None)]
         theme = _theme_from_message(tracker) or tracker.get_slot("theme")
         return [
             SlotSet("theme", theme),

@@ -40,7 +40,11 @@ CONSENT_QUESTIONS = {"utter_ask_consent", "utter_consent_unclear"}
 CONSENT_BUTTONS = [{"title": "Ja, ik doe mee", "payload": "/affirm"}, {"title": "Nee, liever niet", "payload": "/deny"}]
 
 
-def _wants_to_skip(tracker: Tracker, slot: str) -> bool:
+def _skipped(tracker: Tracker, slot: str, value: Any) -> bool:
+    """Skipped now ("weet ik niet" to its question), or before: a complete form that resumes (after "nee" to
+    "Wil je stoppen?" at the summary) validates every slot again, and a skipped one must stay skipped."""
+    if value == SKIPPED and not answering(tracker, slot):
+        return True
     return (
         answering(tracker, slot)
         and latest_intent(tracker) in {"dont_know", "deny"}
@@ -125,7 +129,7 @@ class ValidateContributionForm(FormValidationAction):
         return {"theme": theme.key}
 
     def _text_answer(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
-        if _wants_to_skip(tracker, slot):
+        if _skipped(tracker, slot, value):
             return SKIPPED
         text = str(value or "").strip()
         if contains_insult(text):
@@ -159,7 +163,7 @@ class ValidateContributionForm(FormValidationAction):
     def validate_wijk(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if _wants_to_skip(tracker, "wijk"):
+        if _skipped(tracker, "wijk", value):
             return {"wijk": SKIPPED}
         text = latest_text(tracker) if answering(tracker, "wijk") else ""
         # A typed sentence decides, not the entity in it: the entity alone loses "niet in" or "ver van".
@@ -171,7 +175,7 @@ class ValidateContributionForm(FormValidationAction):
     def validate_age_group(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if _wants_to_skip(tracker, "age_group"):
+        if _skipped(tracker, "age_group", value):
             return {"age_group": SKIPPED}
         group = resolve_age_group(value, load_places().age_groups)
         if group is None:

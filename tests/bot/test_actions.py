@@ -206,6 +206,14 @@ def test_opinion_typed_first_is_kept_with_its_theme(tracker, dispatcher, domain)
     }
 
 
+def test_opinion_typed_at_the_summary_is_added_to_the_waiting_answer(tracker, dispatcher, domain):
+    slots = {"confirming": "contribution", "theme": "regiostad", "opinion": "Meer bussen.", "reason": "Te druk."}
+    events = ActionTakeOpinion().run(dispatcher, tracker(slots, "give_opinion", "En ook meer bankjes graag."), domain)
+
+    assert slot_events(events) == {"opinion": "Meer bussen. En ook meer bankjes graag.", "confirming": None}
+    assert responses(dispatcher) == ["utter_added_to_answer"]
+
+
 def test_summary_without_consent_keeps_nothing(tracker, dispatcher, domain):
     slots = {"consent": False, "opinion": "meer bomen"}
     events = ActionSummarise().run(dispatcher, tracker(slots, "deny", "nee"), domain)

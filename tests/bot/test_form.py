@@ -144,6 +144,17 @@ def test_curse_word_with_a_normal_meaning_is_not_an_insult(tracker, dispatcher, 
     assert validate(dispatcher, answered, domain)["opinion"] == text
 
 
+def test_a_resumed_complete_form_keeps_the_skipped_answers(tracker, dispatcher, domain):
+    # "nee" to "Wil je stoppen?" at the summary: the form starts again and validates every slot once more.
+    skipped = ("reason", "own_idea", "wijk", "age_group")
+    slots = {"requested_slot": None, "consent": True, "theme": "regiostad", "opinion": "Meer bussen."}
+    slots |= dict.fromkeys(skipped, SKIPPED)
+    events = [{"event": "user", "text": "nee"}] + [{"event": "slot", "name": s, "value": SKIPPED} for s in skipped]
+    validated = validate(dispatcher, tracker(slots, "deny", "nee", events=events), domain)
+    assert {slot: validated.get(slot) for slot in skipped} == dict.fromkeys(skipped, SKIPPED)
+    assert responses(dispatcher) == []
+
+
 def test_bare_yes_is_not_an_opinion(tracker, dispatcher, domain):
     answered = answer(tracker, "opinion", "ja", "affirm", theme="regiostad")
     assert validate(dispatcher, answered, domain)["opinion"] is None

@@ -103,6 +103,25 @@ def test_interruptions_keep_what_was_said(bot):
     assert "De bus naar Leiden gaat veel te weinig." in summary and "idioten" not in summary
 
 
+def test_the_summary_survives_a_goodbye_and_takes_an_addition(bot):
+    chat = Conversation(bot)
+    start(chat)
+    chat.say('/choose_theme{"theme": "regiostad"}')
+    chat.say("De bus naar Leiden gaat veel te weinig.")
+    chat.say("weet ik niet")
+    chat.say("weet ik niet")
+    chat.say("/deny")
+    assert "Klopt dit?" in chat.say("/deny")
+    assert "Wil je stoppen?" in chat.say("doei")
+    again = chat.say("nee")
+    assert "Klopt dit?" in again and "De bus naar Leiden gaat veel te weinig." in again
+    added = chat.say("de trein rijdt ook veel te weinig naar Den Haag")
+    assert "Dat voeg ik toe" in added and "Klopt dit?" in added
+    assert "opgeslagen" in chat.say("/affirm")
+    [stored] = stored_texts(chat.sender)
+    assert "Leiden" in stored and "trein" in stored
+
+
 def test_delete_in_chat_removes_contribution_and_conversation(bot):
     chat = Conversation(bot)
     start(chat)
