@@ -94,6 +94,8 @@ class Places(_Strict):
     wijk_synonyms: dict[str, list[str]] = Field(default_factory=dict)
     places: list[str] = Field(default_factory=list)
     age_groups: list[str] = Field(min_length=1)
+    # Where residents go with a service request or report (the chat points there); per municipality.
+    service_contact: str = "neem contact op met de gemeente via haar website of telefoonnummer"
 
     @property
     def outside_label(self) -> str:

@@ -28,6 +28,7 @@ from bot.actions.common import (
 )
 from bot.tracker import forget_in_background
 from samenspraak.config import get_settings
+from samenspraak.consultations import load_places
 from samenspraak.contributions import ContributionError, delete_by_code, new_personal_code, save_contribution
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,17 @@ class ActionExplainVision(Action):
         dispatcher.utter_message(
             response="utter_vision_themes", themes=", ".join(theme.name for theme in definition.themes)
         )
+        return []
+
+
+class ActionReferToService(Action):
+    """A service request or report belongs with the municipality's own channels, named in data/places/."""
+
+    def name(self) -> str:
+        return "action_refer_to_service"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_service", service_contact=load_places().service_contact)
         return []
 
 

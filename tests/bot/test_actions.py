@@ -20,10 +20,12 @@ from bot.actions.flow import (
     ActionRestart,
     ActionSaveContribution,
     ActionSummarise,
+    ActionReferToService,
     ActionTakeOpinion,
     contribution_text,
 )
 from samenspraak import config
+from samenspraak.consultations import load_places
 from samenspraak.contributions import contributions_for_code, new_personal_code
 from samenspraak.store import Response
 from tests.bot.conftest import responses, slot_events
@@ -212,6 +214,15 @@ def test_opinion_typed_at_the_summary_is_added_to_the_waiting_answer(tracker, di
 
     assert slot_events(events) == {"opinion": "Meer bussen. En ook meer bankjes graag.", "confirming": None}
     assert responses(dispatcher) == ["utter_added_to_answer"]
+
+
+def test_a_service_request_is_sent_to_the_municipalitys_own_channels(tracker, dispatcher, domain):
+    ActionReferToService().run(dispatcher, tracker({}, "service_request", "de lantaarnpaal is kapot"), domain)
+
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_service"
+    assert message["service_contact"] == load_places().service_contact
+    assert "14 079" in message["service_contact"]  # Zoetermeer's number, from data/places/zoetermeer.yaml
 
 
 def test_summary_without_consent_keeps_nothing(tracker, dispatcher, domain):
