@@ -113,17 +113,14 @@ def test_login_returns_to_the_page_asked_for(anonymous):
     redirect = anonymous.get("/beheer/logboek", follow_redirects=False)
     assert redirect.headers["location"] == "/inloggen?volgende=%2Fbeheer%2Flogboek"
     page = anonymous.get(redirect.headers["location"])
-    response = anonymous.post(
-        "/inloggen",
-        data={
-            "username": "test-staff",
-            "password": PASSWORD,
-            "csrf_token": csrf_from(page.text),
-            "volgende": "/beheer/logboek",
-        },
-        follow_redirects=False,
-    )
+    response = submit_login(anonymous, page.text, "/beheer/logboek", follow_redirects=False)
     assert response.headers["location"] == "/beheer/logboek"
+
+
+def submit_login(client, page_text: str, volgende: str, **options):
+    """Log in as test-staff with the form on `page_text`, asking to go on to `volgende`."""
+    form = {"username": "test-staff", "password": PASSWORD, "csrf_token": csrf_from(page_text), "volgende": volgende}
+    return client.post("/inloggen", data=form, **options)
 
 
 def test_a_form_sent_after_the_session_ended_returns_to_its_page(staff, make_client):
@@ -137,15 +134,7 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page(staff, make_cli
     assert sent.headers["location"] == "/inloggen?volgende=%2Fbeheer%2Faccounts"
     page = staff.get(sent.headers["location"])
     assert "niet opgeslagen" in page.text
-    response = staff.post(
-        "/inloggen",
-        data={
-            "username": "test-staff",
-            "password": PASSWORD,
-            "csrf_token": csrf_from(page.text),
-            "volgende": "/beheer/accounts",
-        },
-    )
+    response = submit_login(staff, page.text, "/beheer/accounts")
     assert response.status_code == 200 and str(response.url).endswith("/beheer/accounts")
     # Without a Referer from this site there is no page to return to: the login page's own default.
     staff.post("/uitloggen", data={"csrf_token": page_token(staff, "/beheer")})
