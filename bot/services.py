@@ -49,6 +49,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 class BotStartError(RuntimeError):
     """A server did not start; the message says which one and where its log is."""
 
@@ -164,6 +169,15 @@ def start(model: Path | None = None, timeout: float = DEFAULT_START_TIMEOUT) -> 
     if rasa.hostname not in {"127.0.0.1", "localhost"}:
         raise BotStartError(f"SAMENSPRAAK_RASA_URL moet naar 127.0.0.1 wijzen om Rasa hier te starten, niet {rasa.hostname}")
     action_port = settings.action_server_port
+    # The health checks would otherwise be answered by whatever already listens there, and the new server,
+    # unable to bind, would go unnoticed.
+    for name, port, setting in (("de actieserver", action_port, "SAMENSPRAAK_ACTION_PORT"),
+                                ("Rasa", rasa.port or 5005, "SAMENSPRAAK_RASA_URL")):
+        if _listening(port):
+            raise BotStartError(
+                f"Poort {port} voor {name} is al in gebruik: draait Samenspraak hier al? Stop dat eerst, "
+                f"of kies een andere poort met {setting}."
+            )
     logs = log_dir()
     logs.mkdir(parents=True, exist_ok=True)
     env = _server_env(action_port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -179,6 +180,22 @@ def test_services_refuse_to_start_without_a_model(tmp_path, monkeypatch):
             services.start()
     finally:
         config.get_settings.cache_clear()
+
+
+def test_services_refuse_to_start_on_a_port_already_in_use(tmp_path, monkeypatch):
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"model")
+    monkeypatch.setattr(services, "RASA_BIN", model)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("SAMENSPRAAK_ACTION_PORT", str(taken.getsockname()[1]))
+        config.get_settings.cache_clear()
+        try:
+            with pytest.raises(services.BotStartError, match="al in gebruik.*SAMENSPRAAK_ACTION_PORT"):
+                services.start(model)
+        finally:
+            config.get_settings.cache_clear()
 
 
 def test_endpoints_use_the_configured_ports_and_tracker_store():

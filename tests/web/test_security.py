@@ -323,6 +323,7 @@ def test_rasa_and_the_action_server_listen_on_loopback_only(tmp_path, monkeypatc
     monkeypatch.setattr(services, "RASA_BIN", model)
     monkeypatch.setattr(services.subprocess, "Popen", Recorder)
     monkeypatch.setattr(services.httpx, "get", lambda *args, **kwargs: httpx.Response(200))  # health checks
+    monkeypatch.setattr(services, "_listening", lambda port: False)  # nothing really starts: ports stay free
     monkeypatch.setenv("SAMENSPRAAK_RASA_URL", "http://127.0.0.1:5005")
     config.get_settings.cache_clear()
     services.start(model)
