@@ -115,6 +115,12 @@ class Places(_Strict):
                 return wijk
         return None
 
+    def known_wijk(self, text: str | None) -> str | None:
+        """A wijk answer as the chat stores it (official spelling, or the outside label); None for other text."""
+        if text and text.strip().lower() == self.outside_label.lower():
+            return self.outside_label
+        return self.canonical_wijk(text)
+
 
 def _format_errors(path: Path, error: ValidationError) -> str:
     lines = [f"{path}: ongeldige definitie"]

@@ -163,10 +163,7 @@ def resolve_wijk(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
     places = load_places()
-    if value.strip().lower() == outside_label().lower():
-        return outside_label()
-    exact = places.canonical_wijk(value)
-    if exact:
+    if exact := places.known_wijk(value):
         return exact
     text = _normalise(value)
     claimed = NOT_THERE.sub(" ", text)

@@ -312,13 +312,8 @@ def _quotes(summary: topics.ThemeSummary, spec: Audience) -> list[Quote]:
 
 def _shown_wijk(wijk: str | None) -> str | None:
     """The wijk as a booklet may print it: a known wijk or the chat's 'buiten <gemeente>'; None for other text."""
-    if not wijk:
-        return None
     try:
-        places = load_places()
-        if wijk.strip().lower() == places.outside_label.lower():
-            return places.outside_label
-        return places.canonical_wijk(wijk)
+        return load_places().known_wijk(wijk)
     except DefinitionError:
         return None  # without the list of wijken no typed text can be trusted
 
