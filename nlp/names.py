@@ -68,6 +68,7 @@ INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")
 PERSON_LABELS = frozenset({"PERSON", "PER"})
 MAX_NAME_TOKENS = 6
 MAX_SIGNATURE_WORDS = 3
+SIGNATURE_AFTER = frozenset(".!?,")  # what ends the line before a signature
 DUTCH_WORD_SHARE = 0.5
 
 
@@ -261,8 +262,12 @@ def _after_article_or_adjective(facts: _Tokens, t: Token, previous: Token) -> bo
 
 def _signs_off(facts: _Tokens, t: Token) -> bool:
     """"...\nSandra" or "...\nXiomara de Souza": a last line of one to three capitalised words
-    that are not Dutch words, the first tagged as a proper noun, is a signature."""
+    that are not Dutch words, the first tagged as a proper noun, is a signature. The line before
+    must have ended ("Vooral voor\nJongeren" goes on: phones capitalise after Enter)."""
     if t.pos_ not in {"PROPN", "X"} or not facts.starts_line(t):
+        return False
+    before = next((u for u in reversed(facts.doc[: t.i]) if not u.is_space), None)
+    if before is None or before.text not in SIGNATURE_AFTER:
         return False
     words = [
         u for u in facts.doc[t.i :] if not (u.is_space or u.is_punct or u.lower_ in NAME_PARTICLES)

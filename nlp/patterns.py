@@ -34,6 +34,7 @@ _PHONE = re.compile(
 )
 # A date, optionally with an hour or time: "06-05-2024 12", "06-05-24 06.30".
 _DATE = re.compile(r"\(?(\d{1,2})[-./](\d{1,2})[-./](?:\d{2}|\d{4})(?: \d{1,2}(?:[.:]\d{2})?)?")
+_DATE_FULL_YEAR = re.compile(r"\(?(\d{1,2})[-./](\d{1,2})[-./](?:19|20)\d{2}(?!\d)")
 
 _BSN = re.compile(
     r"(?<![\w.,-])(?:\d{9}|\d{3}[. -]\d{3}[. -]\d{3}|\d{4}[. -]\d{2}[. -]\d{3})(?![\w-]|[.,]\d)"
@@ -98,17 +99,20 @@ _STREET_LOWER = re.compile(
     + _HOUSE_NUMBER
     + r"(?!\s*(?:%|km|m\b|keer|jaar|minuten|uur|euro|meter|procent))(?![\w,.]\d)"
 )
-# Letters never used in postcodes, and two-letter words and units that follow a year or amount
-# ("in 2040 en", "1500 km"); only needed for "2711 ab", in lower case with a space.
+# Letters never used in postcodes, and two-letter words and units that end a sentence after a year or
+# amount ("sinds 2040 en", "1500 km."); only needed for "2711 ab", in lower case with a space.
 _NOT_POSTCODE_LETTERS = (
     "sa sd ss al af ca cl cm dl dm do en er ex ha ik in is ja je kb kg km ma mb me mg ml mm na nu "
     "of ok om op pk st te tv vs wo za ze zo an as at be by if it my no on or so to up us"
 ).split()
+# "2711 ab" is a postcode only after the word postcode, or where a postcode ends: at the end of a sentence,
+# or before a house number or a city. "In 2040 de stad" is a year and a word.
+_POSTCODE_END = r"[a-z]{2}(?:[.,;:!?)\n]|$| ?\d|,? [A-Z]|, \d)"
 # Postcode, optionally with house number ("2725 NT 14", "2711AB12") and/or city
 # ("2712 AB Zoetermeer").
 _POSTCODE = re.compile(
     r"(?<![\w-])[1-9]\d{3}(?: ?(?!SA|SD|SS)[A-Z]{2}|(?!sa|sd|ss)[a-z]{2}"
-    r"| (?!(?:" + "|".join(_NOT_POSTCODE_LETTERS) + r")\b)[a-z]{2})"
+    r"| (?!(?:" + "|".join(_NOT_POSTCODE_LETTERS) + r")\b)(?:(?<=[Pp]ostcode \d{4} )|(?=" + _POSTCODE_END + r"))[a-z]{2})"
     r"(?:(?:,? |(?=\d))" + _HOUSE_NUMBER + r"(?![\w,.]\d)|(?![\w-]))"
     r"(?:,? (?:'s-)?[A-Z][\w'-]+(?: (?:aan|den|de|op|[A-Z][\w'-]+)){0,3}(?![\w-]))?"
 )
@@ -151,8 +155,9 @@ def _urls(text: str) -> Iterator[Match]:
 
 
 def _is_date(candidate: str) -> bool:
-    """06-05-2024 12 is a date and a time; 06.21.98.45.63 and 06-12-34-56-78 are phone numbers."""
-    m = _DATE.fullmatch(candidate)
+    """06-05-2024 12 is a date and a time; 06.21.98.45.63 and 06-12-34-56-78 are phone numbers. A date with
+    a full year is a date whatever follows ("06-05-2024 - 12", "(06-05-2024) 12 mensen")."""
+    m = _DATE.fullmatch(candidate) or _DATE_FULL_YEAR.match(candidate)
     return m is not None and 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12
 
 

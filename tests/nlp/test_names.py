@@ -125,6 +125,9 @@ def test_surname_particles_inside_the_placeholder(text, expected):
         "Ik woon in de Willem Dreeslaan.",
         "Het park moet groener.\nSucces!",
         "Wensen:\nSkatebaan\nTrampoline",
+        "Vooral voor\nJongeren",  # a phone capitalises after Enter: the sentence goes on
+        "Voor de jeugd:\nSkatebaan",
+        "Meer bankjes\nAub",
         "Maak het over naar NL91ABNA0417164300 t.n.v. Buurtvereniging Meerzicht.",
         "Namens Voedselbank Zoetermeer, bedankt!",
         "Betaal t.n.v. de gemeente.",

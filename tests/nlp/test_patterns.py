@@ -76,6 +76,8 @@ def test_second_phone_number_after_a_slash():
         "Neem lijn 70 of tram 3 en 4.",
         "In 2040 wil Zoetermeer 10.000 woningen erbij.",
         "Het nummer 06-1234 is te kort.",
+        "Vanaf 06-05-2024 - 12 uur open.",  # a date with a full year stays a date, whatever follows
+        "Vergadering (06-05-2024) 12 mensen.",
     ],
 )
 def test_numbers_that_are_not_phone_numbers(text):
@@ -160,6 +162,8 @@ def test_postcode_with_city_is_one_address():
         "postcode 2725 is groot",  # postcode area alone
         "We liepen onderweg 2 uur en de snelweg 3 keer over.",
         "In 2000 en 2010 was het anders, sinds 2015 is het beter.",  # years before a short word
+        "In 2040 de stad groener maken, vanaf 2030 we moeten nu al, in 2025 uw mening.",
+        "Zoetermeer 2040 de visie, sinds 2015 ga ik er niet op vooruit.",
         "Er komt 1500 km fietspad bij.",
     ],
 )
