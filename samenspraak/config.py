@@ -66,17 +66,18 @@ def _retention_days(value: str) -> int | None:
 
 
 def _trusted_proxies(value: str) -> tuple[str, ...]:
-    # uvicorn silently ignores an entry that is not an address or network; a typo must not go unnoticed.
+    # uvicorn silently ignores an entry it cannot parse as it does (a network with host bits, "*" beside
+    # others, a typo); such an entry must stop the app instead of trusting nothing unnoticed.
     proxies = tuple(item.strip() for item in value.split(",") if item.strip())
+    if proxies == ("*",):  # every address: only where nothing but the proxy can reach the web processes
+        return proxies
     for item in proxies:
-        if item == "*":  # every address: only where nothing but the proxy can reach the web processes
-            continue
         try:
-            ipaddress.ip_network(item, strict=False)
+            ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item)
         except ValueError:
             raise ValueError(
                 f"SAMENSPRAAK_TRUSTED_PROXIES moet IP-adressen of netwerken bevatten (bijvoorbeeld 10.0.0.5 of "
-                f"10.0.0.0/24), gescheiden door komma's, niet '{item}'"
+                f"10.0.0.0/24), gescheiden door komma's, of alleen '*'; niet '{item}'"
             ) from None
     return proxies
 

@@ -453,10 +453,15 @@ def test_the_trusted_proxies_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SAMENSPRAAK_TRUSTED_PROXIES", " 10.0.0.5, 10.1.0.0/24 ")
     config.get_settings.cache_clear()
     assert config.get_settings().trusted_proxies == ("10.0.0.5", "10.1.0.0/24")
-    monkeypatch.setenv("SAMENSPRAAK_TRUSTED_PROXIES", "loadbalancer.intern")
+    monkeypatch.setenv("SAMENSPRAAK_TRUSTED_PROXIES", "*")
     config.get_settings.cache_clear()
-    with pytest.raises(ValueError, match="SAMENSPRAAK_TRUSTED_PROXIES"):
-        config.get_settings()
+    assert config.get_settings().trusted_proxies == ("*",)
+    # Each of these uvicorn would keep as a plain string that matches no client: trusting nobody, silently.
+    for wrong in ("loadbalancer.intern", "10.0.0.5/24", "*, 10.0.0.5"):
+        monkeypatch.setenv("SAMENSPRAAK_TRUSTED_PROXIES", wrong)
+        config.get_settings.cache_clear()
+        with pytest.raises(ValueError, match="SAMENSPRAAK_TRUSTED_PROXIES"):
+            config.get_settings()
     config.get_settings.cache_clear()
 
 
