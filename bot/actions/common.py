@@ -40,8 +40,9 @@ NOT_THERE = re.compile(
     r"\s+(?:(?:het|de|t)\s+)?[\w-]+"
 )
 # Many municipality names are ordinary words too (buren, best, beek, sluis): a name only counts after one of
-# these words ("ik woon in delft") or as the whole answer ("Delft").
-TO_PLACE = r"(?<!\w)(?:in|uit|naar|bij|te)\s+(?:het\s+)?"
+# these words ("ik woon in delft", "gemeente Delft"), or as the answer with at most one word for the part of
+# town ("Delft", "Rotterdam Zuid", "Delft, Tanthof").
+TO_PLACE = r"(?<!\w)(?:in|uit|naar|bij|te|van|vanuit|gemeente)\s+(?:het\s+)?"
 
 
 def active_consultation() -> ConsultationDefinition:
@@ -155,7 +156,9 @@ def _municipality_names() -> frozenset[str]:
 
 
 def _names_municipality(text: str, name: str) -> bool:
-    return text == name or re.search(rf"{TO_PLACE}{re.escape(name)}(?!\w)", text) is not None
+    if re.fullmatch(rf"{re.escape(name)}(?:[\s-]+[\w-]+)?", text):
+        return True
+    return re.search(rf"{TO_PLACE}{re.escape(name)}(?!\w)", text) is not None
 
 
 def resolve_wijk(value: str | None) -> str | None:
