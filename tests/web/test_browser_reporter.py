@@ -161,3 +161,21 @@ def test_entries_of_another_account_are_not_sent(open_page, store, accounts):
     page.click("#sync-now")
     page.wait_for_selector("text=Ingevoerd onder een ander account.")
     assert "Nog niet verstuurd: 1" in queue_text(page) and counts(store) == (0, 0)
+
+
+def test_a_page_kept_from_another_account_enters_under_the_account_logged_in_now(open_page, store, accounts):
+    page = reporter_page(open_page)
+
+    def stale_page(route):
+        # As the service worker's copy of the page from when test-staff was logged in on this phone.
+        response = route.fetch()
+        mine, theirs = f'data-account="{accounts["reporter"]}"', f'data-account="{accounts["staff"]}"'
+        route.fulfill(response=response, body=response.text().replace(mine, theirs))
+
+    page.route("**/reporter/", stale_page)
+    with page.expect_response("**/api/reporter/session"):
+        page.reload()
+    fill_interview(page, "Ingevoerd op een pagina van eerder.")
+    page.click("#interview-form button[type=submit]")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === 'Alles is verstuurd.'")
+    assert counts(store) == (1, 1)

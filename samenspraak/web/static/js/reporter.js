@@ -225,6 +225,11 @@
       return response.json();
     }).then(function (data) {
       csrfToken = data.csrf_token;
+      // A page the service worker kept can be from someone who logged in before: the session knows who it is now.
+      if (data.account !== account) {
+        account = data.account;
+        renderQueue();
+      }
       return csrfToken;
     });
   }
@@ -344,7 +349,7 @@
 
   fillForm(readJson(DRAFT_KEY, {}));
   renderQueue();
-  sync();
+  fetchToken().catch(function () {}).then(sync);
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/reporter/sw.js").catch(function () {
