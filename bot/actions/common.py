@@ -155,10 +155,23 @@ def _municipality_names() -> frozenset[str]:
     return frozenset(_normalise(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
-def _names_municipality(text: str, name: str) -> bool:
-    if re.fullmatch(rf"{re.escape(name)}(?:[\s-]+[\w-]+)?", text):
-        return True
-    return re.search(rf"{TO_PLACE}{re.escape(name)}(?!\w)", text) is not None
+@lru_cache(maxsize=1)
+def _other_municipality_patterns() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """(the whole answer, after a cue word) for every municipality but this one: compiled once, as one pattern
+    per name would be recompiled on every answer (Python's regex cache holds fewer than they are)."""
+    names = _municipality_names() - {load_places().municipality.lower()}
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?:{alternatives})(?:[\s-]+[\w-]+)?"), re.compile(rf"{TO_PLACE}(?:{alternatives})(?!\w)")
+
+
+def _names_other_municipality(text: str) -> bool:
+    patterns = _other_municipality_patterns()
+    if patterns is None:
+        return False
+    whole, after_cue = patterns
+    return whole.fullmatch(text) is not None or after_cue.search(text) is not None
 
 
 def resolve_wijk(value: str | None) -> str | None:
@@ -178,7 +191,7 @@ def resolve_wijk(value: str | None) -> str | None:
     home = places.municipality.lower()
     if re.search(rf"\b(niet in|buiten) {re.escape(home)}\b|\bandere (gemeente|stad|plaats)\b", text):
         return outside_label()
-    if any(_names_municipality(claimed, name) for name in _municipality_names() - {home}):
+    if _names_other_municipality(claimed):
         return outside_label()
     return _close_phrase(claimed, variants)
 
