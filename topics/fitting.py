@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from samenspraak.consultations import load_consultation
 from samenspraak.contributions import sync_consultation
 from samenspraak.store import AuditLog, Response, Store, Theme, ThemeAssignment, get_store
-from topics.edits import MERGE, new_subtheme, replay_edits, resolve_theme
+from topics.edits import MERGE, STAFF, new_subtheme, replay_edits, resolve_theme
 from topics.embeddings import Embedder, cached_embeddings, get_embedder, stored_vectors
 from topics.errors import TopicsError, definition_errors_as_topics_errors
 from topics.model import (
@@ -84,7 +84,7 @@ def _staff_examples(session: Session, consultation_id: int) -> list[tuple[str, s
             .where(
                 Response.consultation_id == consultation_id,
                 Response.excluded.is_(False),
-                ThemeAssignment.source == "staff",
+                ThemeAssignment.source == STAFF,
                 Theme.parent_id.is_(None),
             )
             .order_by(Response.id, Theme.key)
@@ -208,7 +208,7 @@ def _write_fit(session: Session, consultation_id: int, ids: list[int], texts: li
         session.scalars(
             select(ThemeAssignment.theme_id)
             .join(Response, Response.id == ThemeAssignment.response_id)
-            .where(Response.consultation_id == consultation_id, ThemeAssignment.source == "staff")
+            .where(Response.consultation_id == consultation_id, ThemeAssignment.source == STAFF)
         )
     )
     session.execute(
@@ -346,7 +346,7 @@ def _match_subthemes(session: Session, consultation_id: int, result: ModelResult
         continued.add(target.id)
         targets.append(target)
     for theme in old:
-        if theme.active and not theme.reviewed and theme.id not in continued | staffed:
+        if theme.active and not theme.reviewed and theme.id not in continued and theme.id not in staffed:
             theme.active = False
     session.flush()
     return targets
